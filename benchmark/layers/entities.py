@@ -1,0 +1,280 @@
+"""Layer 1: named-entity mentions — records and matchers.
+
+Mention level (predictions with offsets), the four SemEval-2013 Task 9.1
+schemas:
+
+=========  =====================================================
+strict     exact boundaries and the same type
+exact      exact boundaries, type ignored
+partial    overlap counts, a non-exact overlap earns half credit
+type       overlap and the same type
+=========  =====================================================
+
+Gold and predicted mentions are aligned one-to-one by
+:func:`benchmark.spans.align` (exact boundaries first, then the same type,
+then the largest overlap; independent of input order). For an aligned pair:
+
+=========  ==========================  ==================
+schema     correct (COR) when          otherwise
+=========  ==========================  ==================
+strict     same boundaries and type    INC
+exact      same boundaries             INC
+partial    same boundaries             PAR (half credit)
+type       same type                   INC
+=========  ==========================  ==================
+
+An unaligned gold mention is MIS and an unaligned prediction SPU in every
+schema. A prediction whose type is not one of :data:`ENTITY_TYPES` is never
+aligned: it is SPU in every schema. A prediction without offsets cannot be
+placed and is also SPU at mention level (it is scored offset-free below).
+
+Per type ``T`` the counts take the view of items labelled ``T``: a gold ``T``
+aligned with a predicted ``T`` is scored as above; a gold ``T`` left
+unaligned or aligned with another type is MIS for ``T``; a predicted ``T``
+left unaligned or aligned with a gold of another type is SPU for ``T``. So
+POS_T is the number of gold ``T`` and ACT_T the number of predicted ``T``,
+and the macro average is the mean over the types present in gold or
+predictions.
+
+Entity level (offset-free): per document, the gold set is the entity ids
+mentioned in it. A predicted name resolves to an id when its normalised form
+(:mod:`benchmark.aliases`) equals a normalised gold surface form or registry
+alias of an entity mentioned in that document; names that resolve to nothing
+are false positives, one per distinct normalised name. P/R/F1 is computed on
+the sets of ids (``offset_free``) and of (id, type) pairs
+(``offset_free_typed``). A system with offsets is scored both ways, using the
+text of its spans as the names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from benchmark.aliases import AliasIndex, unresolved_key
+from benchmark.metrics import PRF, NERCounts, Score, macro_f1
+from benchmark.spans import Span, align
+
+ENTITY_TYPES: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT")
+SCHEMAS: tuple[str, ...] = ("strict", "exact", "partial", "type")
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """A gold mention: its span, its type and the registry id it refers to."""
+
+    span: Span
+    type: str
+    entity: str
+
+
+@dataclass(frozen=True, slots=True)
+class PredictedEntity:
+    """A predicted mention: a type, and a span or at least a name."""
+
+    type: str
+    text: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityCounts:
+    """One document's (or a corpus's) entity counts; supports ``+``."""
+
+    schemas: Mapping[str, NERCounts] = field(
+        default_factory=lambda: {s: NERCounts() for s in SCHEMAS}
+    )
+    per_type: Mapping[str, Mapping[str, NERCounts]] = field(default_factory=dict)
+    offset_free: PRF = PRF()
+    offset_free_typed: PRF = PRF()
+    unanchored: int = 0
+
+    def __add__(self, other: EntityCounts) -> EntityCounts:
+        types = sorted(set(self.per_type) | set(other.per_type))
+        empty = {s: NERCounts() for s in SCHEMAS}
+        return EntityCounts(
+            schemas={s: self.schemas[s] + other.schemas[s] for s in SCHEMAS},
+            per_type={
+                t: {
+                    s: self.per_type.get(t, empty)[s] + other.per_type.get(t, empty)[s]
+                    for s in SCHEMAS
+                }
+                for t in types
+            },
+            offset_free=self.offset_free + other.offset_free,
+            offset_free_typed=self.offset_free_typed + other.offset_free_typed,
+            unanchored=self.unanchored + other.unanchored,
+        )
+
+    def score(self, schema: str) -> Score:
+        return self.schemas[schema].score(partial_credit=schema == "partial")
+
+    def type_score(self, entity_type: str, schema: str) -> Score:
+        return self.per_type[entity_type][schema].score(partial_credit=schema == "partial")
+
+    def macro(self, schema: str) -> float:
+        """Mean F1 over the types present in gold or predictions."""
+        return macro_f1(self.type_score(t, schema) for t in sorted(self.per_type))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schemas": {s: c.to_dict() for s, c in self.schemas.items()},
+            "per_type": {
+                t: {s: c.to_dict() for s, c in by_schema.items()}
+                for t, by_schema in sorted(self.per_type.items())
+            },
+            "offset_free": self.offset_free.to_dict(),
+            "offset_free_typed": self.offset_free_typed.to_dict(),
+            "unanchored": self.unanchored,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EntityCounts:
+        schemas = data["schemas"]
+        per_type = data["per_type"]
+        assert isinstance(schemas, Mapping) and isinstance(per_type, Mapping)
+        return cls(
+            schemas={s: NERCounts.from_dict(schemas[s]) for s in SCHEMAS},
+            per_type={
+                t: {s: NERCounts.from_dict(by[s]) for s in SCHEMAS} for t, by in per_type.items()
+            },
+            offset_free=PRF.from_dict(data["offset_free"]),  # type: ignore[arg-type]
+            offset_free_typed=PRF.from_dict(data["offset_free_typed"]),  # type: ignore[arg-type]
+            unanchored=int(data["unanchored"]),  # type: ignore[arg-type]
+        )
+
+
+def _pair_outcomes(exact: bool, same_type: bool) -> dict[str, str]:
+    return {
+        "strict": "cor" if exact and same_type else "inc",
+        "exact": "cor" if exact else "inc",
+        "partial": "cor" if exact else "par",
+        "type": "cor" if same_type else "inc",
+    }
+
+
+class _Tally:
+    """Mutable accumulator used inside one matcher call only."""
+
+    def __init__(self) -> None:
+        self.overall = {s: dict.fromkeys(("cor", "inc", "par", "mis", "spu"), 0) for s in SCHEMAS}
+        self.by_type: dict[str, dict[str, dict[str, int]]] = {}
+
+    def add(self, outcome: str, schema: str, entity_type: str | None = None) -> None:
+        if entity_type is None:
+            self.overall[schema][outcome] += 1
+            return
+        by_schema = self.by_type.setdefault(
+            entity_type,
+            {s: dict.fromkeys(("cor", "inc", "par", "mis", "spu"), 0) for s in SCHEMAS},
+        )
+        by_schema[schema][outcome] += 1
+
+    def freeze(self) -> tuple[dict[str, NERCounts], dict[str, dict[str, NERCounts]]]:
+        overall = {s: NERCounts(**c) for s, c in self.overall.items()}
+        by_type = {
+            t: {s: NERCounts(**c) for s, c in by.items()} for t, by in sorted(self.by_type.items())
+        }
+        return overall, by_type
+
+
+def count_mentions(
+    gold: Sequence[EntityMention], pred: Sequence[PredictedEntity], invalid: int = 0
+) -> tuple[dict[str, NERCounts], dict[str, dict[str, NERCounts]], int]:
+    """Mention-level counts per schema and per type, and the unanchored count.
+
+    ``invalid`` predictions (rejected by validation) count as spurious.
+    """
+    tally = _Tally()
+    placeable = [p for p in pred if p.span is not None and p.type in ENTITY_TYPES]
+    unanchored = sum(1 for p in pred if p.span is None)
+    # unknown types, missing offsets and invalid items can never be aligned
+    for _ in range(len(pred) - len(placeable) + invalid):
+        for s in SCHEMAS:
+            tally.add("spu", s)
+    result = align(
+        [(g.span.start, g.span.end) for g in gold],
+        [(p.span.start, p.span.end) for p in placeable if p.span is not None],
+        [g.type for g in gold],
+        [p.type for p in placeable],
+    )
+    for gi, pj in result.pairs:
+        g, p = gold[gi], placeable[pj]
+        exact = (g.span.start, g.span.end) == (p.span.start, p.span.end)  # type: ignore[union-attr]
+        same = g.type == p.type
+        for schema, outcome in _pair_outcomes(exact, same).items():
+            tally.add(outcome, schema)
+            if same:
+                tally.add(outcome, schema, g.type)
+            else:
+                tally.add("mis", schema, g.type)
+                tally.add("spu", schema, p.type)
+    for gi in result.unmatched_gold:
+        for s in SCHEMAS:
+            tally.add("mis", s)
+            tally.add("mis", s, gold[gi].type)
+    for pj in result.unmatched_pred:
+        for s in SCHEMAS:
+            tally.add("spu", s)
+            tally.add("spu", s, placeable[pj].type)
+    overall, by_type = tally.freeze()
+    return overall, by_type, unanchored
+
+
+def doc_alias_index(gold: Sequence[EntityMention], registry_aliases: Mapping[str, Sequence[str]]
+                    ) -> AliasIndex:
+    """Names of the entities mentioned in one document: gold surfaces and aliases."""
+    names: dict[str, list[str]] = {}
+    for g in gold:
+        names.setdefault(g.entity, []).append(g.span.text)
+    for entity_id in names:
+        names[entity_id].extend(registry_aliases.get(entity_id, ()))
+    return AliasIndex.build(names)
+
+
+def _set_prf(gold: set[object], pred: set[object]) -> PRF:
+    tp = len(gold & pred)
+    return PRF(tp=tp, fp=len(pred) - tp, fn=len(gold) - tp)
+
+
+def count_entity_level(
+    gold: Sequence[EntityMention],
+    pred: Sequence[PredictedEntity],
+    index: AliasIndex,
+    gold_types: Mapping[str, str],
+    invalid: int = 0,
+) -> tuple[PRF, PRF]:
+    """Offset-free counts: (ids, (id, type) pairs), invalid items as false positives."""
+    gold_ids = {g.entity for g in gold}
+    gold_typed = {(g.entity, gold_types.get(g.entity, g.type)) for g in gold}
+    pred_ids: set[object] = set()
+    pred_typed: set[object] = set()
+    for p in pred:
+        key = index.resolve(p.text) or unresolved_key(p.text)
+        if p.type not in ENTITY_TYPES:
+            key = unresolved_key(f"{p.text}\x00{p.type}")
+        pred_ids.add(key)
+        pred_typed.add((key, p.type))
+    untyped = _set_prf(set(gold_ids), pred_ids)
+    typed = _set_prf(set(gold_typed), pred_typed)
+    return untyped + PRF(fp=invalid), typed + PRF(fp=invalid)
+
+
+def match_entities(
+    gold: Sequence[EntityMention],
+    pred: Sequence[PredictedEntity],
+    registry_aliases: Mapping[str, Sequence[str]],
+    gold_types: Mapping[str, str],
+    invalid: int = 0,
+) -> EntityCounts:
+    """All entity counts for one document."""
+    overall, by_type, unanchored = count_mentions(gold, pred, invalid)
+    index = doc_alias_index(gold, registry_aliases)
+    untyped, typed = count_entity_level(gold, pred, index, gold_types, invalid)
+    return EntityCounts(
+        schemas=overall,
+        per_type=by_type,
+        offset_free=untyped,
+        offset_free_typed=typed,
+        unanchored=unanchored,
+    )

@@ -1,0 +1,166 @@
+"""Layer 2: temporal expressions (TimeML TIMEX3) — records, value grammar, matcher.
+
+Span matching follows TempEval-3: gold and predicted timexes are aligned
+one-to-one by :func:`benchmark.spans.align` on spans alone (exact boundaries
+first, then the largest overlap).
+
+* ``strict``: P/R/F1 counting only pairs with exact boundaries;
+* ``relaxed``: P/R/F1 counting every aligned (overlapping) pair;
+* ``type`` and ``value`` accuracy: over the relaxed pairs, the share whose
+  type (value) equals gold's; ``mod`` accuracy likewise, a missing mod
+  counting as its own value;
+* ``value`` P/R/F1: pairs with the right value over predictions and over gold.
+  This equals TempEval-3's attribute F1, relaxed F1 times value accuracy.
+
+Offset-free (``offset_free``): P/R/F1 over the sets of values per document.
+Predictions without offsets cannot be aligned and count as false positives
+in the span metrics; all predictions enter the offset-free metric.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from benchmark.metrics import PRF, Accuracy, Score
+from benchmark.spans import Span, align
+
+TIMEX_TYPES: tuple[str, ...] = ("DATE", "TIME", "DURATION", "SET")
+TIMEX_MODS: tuple[str, ...] = (
+    "BEFORE", "AFTER", "ON_OR_BEFORE", "ON_OR_AFTER", "LESS_THAN", "MORE_THAN",
+    "EQUAL_OR_LESS", "EQUAL_OR_MORE", "START", "MID", "END", "APPROX",
+)
+
+_YEAR = r"(?:\d{4}|\d{3}X|\d{2}XX|\dXXX|XXXX)"
+_MONTH = r"(?:0[1-9]|1[0-2]|XX)"
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|XX)"
+_WEEK = r"(?:0[1-9]|[1-4]\d|5[0-3]|XX)"
+_TIME = r"(?:T(?:(?:[01]\d|2[0-3])(?::[0-5]\d(?::[0-5]\d)?)?|MO|AF|EV|NI|DT))"
+_DATE = (
+    rf"{_YEAR}(?:-{_MONTH}(?:-{_DAY}{_TIME}?)?"
+    rf"|-W{_WEEK}(?:-(?:[1-7]|WE))?"
+    rf"|-(?:SP|SU|FA|WI)|-Q[1-4X]|-H[12X])?"
+)
+_NUM = r"(?:\d+(?:\.\d+)?|X)"
+_DURATION = (
+    rf"P(?:(?:{_NUM}(?:Y|M|W|D|DE|CE|L|Q|H|WE))+(?:T(?:{_NUM}[HMS])+)?|T(?:{_NUM}[HMS])+)"
+)
+_REF = r"(?:PAST_REF|PRESENT_REF|FUTURE_REF)"
+TIMEX3_VALUE = re.compile(rf"^(?:{_DATE}|{_DURATION}|{_REF})$")
+
+
+def is_timex3_value(value: str) -> bool:
+    """Whether ``value`` is a TIMEX3 value this project accepts (see gold/FORMAT.md)."""
+    return TIMEX3_VALUE.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Timex:
+    """A gold temporal expression."""
+
+    span: Span
+    type: str
+    value: str
+    mod: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PredictedTimex:
+    """A predicted temporal expression: a value, and a span or at least its text."""
+
+    value: str
+    type: str | None = None
+    text: str | None = None
+    span: Span | None = None
+    mod: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimexCounts:
+    """One document's (or a corpus's) timex counts; supports ``+``."""
+
+    strict: PRF = PRF()
+    relaxed: PRF = PRF()
+    value: PRF = PRF()
+    type_accuracy: Accuracy = Accuracy()
+    value_accuracy: Accuracy = Accuracy()
+    mod_accuracy: Accuracy = Accuracy()
+    offset_free: PRF = PRF()
+    unanchored: int = 0
+
+    def __add__(self, other: TimexCounts) -> TimexCounts:
+        return TimexCounts(
+            strict=self.strict + other.strict,
+            relaxed=self.relaxed + other.relaxed,
+            value=self.value + other.value,
+            type_accuracy=self.type_accuracy + other.type_accuracy,
+            value_accuracy=self.value_accuracy + other.value_accuracy,
+            mod_accuracy=self.mod_accuracy + other.mod_accuracy,
+            offset_free=self.offset_free + other.offset_free,
+            unanchored=self.unanchored + other.unanchored,
+        )
+
+    def value_f1(self) -> Score:
+        return self.value.score()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "strict": self.strict.to_dict(),
+            "relaxed": self.relaxed.to_dict(),
+            "value": self.value.to_dict(),
+            "type_accuracy": self.type_accuracy.to_dict(),
+            "value_accuracy": self.value_accuracy.to_dict(),
+            "mod_accuracy": self.mod_accuracy.to_dict(),
+            "offset_free": self.offset_free.to_dict(),
+            "unanchored": self.unanchored,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> TimexCounts:
+        return cls(
+            strict=PRF.from_dict(data["strict"]),  # type: ignore[arg-type]
+            relaxed=PRF.from_dict(data["relaxed"]),  # type: ignore[arg-type]
+            value=PRF.from_dict(data["value"]),  # type: ignore[arg-type]
+            type_accuracy=Accuracy.from_dict(data["type_accuracy"]),  # type: ignore[arg-type]
+            value_accuracy=Accuracy.from_dict(data["value_accuracy"]),  # type: ignore[arg-type]
+            mod_accuracy=Accuracy.from_dict(data["mod_accuracy"]),  # type: ignore[arg-type]
+            offset_free=PRF.from_dict(data["offset_free"]),  # type: ignore[arg-type]
+            unanchored=int(data["unanchored"]),  # type: ignore[arg-type]
+        )
+
+
+def match_timexes(
+    gold: Sequence[Timex], pred: Sequence[PredictedTimex], invalid: int = 0
+) -> TimexCounts:
+    """All timex counts for one document; ``invalid`` items count as false positives."""
+    anchored = [p for p in pred if p.span is not None]
+    result = align(
+        [(g.span.start, g.span.end) for g in gold],
+        [(p.span.start, p.span.end) for p in anchored if p.span is not None],
+    )
+    n_pairs = len(result.pairs)
+    n_pred = len(pred) + invalid
+    exact = same_type = same_value = same_mod = 0
+    for gi, pj in result.pairs:
+        g, p = gold[gi], anchored[pj]
+        assert p.span is not None
+        exact += (g.span.start, g.span.end) == (p.span.start, p.span.end)
+        same_type += g.type == p.type
+        same_value += g.value == p.value
+        same_mod += g.mod == p.mod
+    gold_values = {g.value for g in gold}
+    pred_values = {p.value for p in pred}
+    free_tp = len(gold_values & pred_values)
+    return TimexCounts(
+        strict=PRF(tp=exact, fp=n_pred - exact, fn=len(gold) - exact),
+        relaxed=PRF(tp=n_pairs, fp=n_pred - n_pairs, fn=len(gold) - n_pairs),
+        value=PRF(tp=same_value, fp=n_pred - same_value, fn=len(gold) - same_value),
+        type_accuracy=Accuracy(same_type, n_pairs),
+        value_accuracy=Accuracy(same_value, n_pairs),
+        mod_accuracy=Accuracy(same_mod, n_pairs),
+        offset_free=PRF(
+            tp=free_tp, fp=len(pred_values) - free_tp + invalid, fn=len(gold_values) - free_tp
+        ),
+        unanchored=len(pred) - len(anchored),
+    )

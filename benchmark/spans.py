@@ -1,0 +1,131 @@
+"""Character spans and the one-to-one span alignment shared by span layers.
+
+A span is half-open: ``start`` is the index of its first character in the
+document's Python ``str``, ``end`` the index one past its last, and
+``text[start:end]`` is its surface.
+
+Alignment
+---------
+:func:`align` pairs gold and predicted spans one-to-one, independent of the
+order in which either list is given:
+
+1. candidate pairs are all (gold, predicted) pairs that overlap by at least
+   one character;
+2. candidates are ranked by: exact boundaries first, then the same label
+   (where the caller supplies labels), then the larger overlap, then the
+   smaller combined length, then the offsets and labels themselves (a total
+   order, so ties cannot depend on input order);
+3. pairs are taken greedily in that order, skipping any whose gold or
+   predicted item is already taken.
+
+Exact matches are therefore always made before any overlap match, and among
+overlaps the largest wins. Identical duplicate predictions compete for the
+same gold item; one gets it, the others remain unmatched (spurious).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A half-open character span with its surface text."""
+
+    start: int
+    end: int
+    text: str
+
+    def overlap(self, other: Span) -> int:
+        return max(0, min(self.end, other.end) - max(self.start, other.start))
+
+    def to_dict(self) -> dict[str, int | str]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Result of :func:`align`: matched index pairs and the leftovers."""
+
+    pairs: tuple[tuple[int, int], ...]
+    unmatched_gold: tuple[int, ...]
+    unmatched_pred: tuple[int, ...]
+
+
+def _overlapping_pairs(
+    gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """All (gold index, pred index) pairs whose spans share a character.
+
+    Sweeps both lists sorted by start, so the cost is O((n + m) log(n + m) + k)
+    for k overlapping pairs rather than O(n * m).
+    """
+    g_order = sorted(range(len(gold)), key=lambda i: gold[i])
+    p_order = sorted(range(len(pred)), key=lambda j: pred[j])
+    pairs: list[tuple[int, int]] = []
+    active: list[int] = []  # pred indices that may still overlap later golds
+    pj = 0
+    for gi in g_order:
+        g_start, g_end = gold[gi]
+        while pj < len(p_order) and pred[p_order[pj]][0] < g_end:
+            active.append(p_order[pj])
+            pj += 1
+        still: list[int] = []
+        for j in active:
+            p_start, p_end = pred[j]
+            if p_end > g_start:
+                still.append(j)
+                if p_start < g_end:
+                    pairs.append((gi, j))
+            # a pred ending at or before this gold's start cannot overlap a
+            # later gold either (golds are sorted by start), so it is dropped
+        active = still
+    return pairs
+
+
+def align(
+    gold: Sequence[tuple[int, int]],
+    pred: Sequence[tuple[int, int]],
+    gold_labels: Sequence[str] | None = None,
+    pred_labels: Sequence[str] | None = None,
+) -> Alignment:
+    """Pair gold and predicted ``(start, end)`` spans one-to-one (see module doc)."""
+    if (gold_labels is None) != (pred_labels is None):
+        raise ValueError("give labels for both sides or for neither")
+    candidates = []
+    for gi, pj in _overlapping_pairs(gold, pred):
+        g, p = gold[gi], pred[pj]
+        exact = g == p
+        same = gold_labels is not None and pred_labels is not None and (
+            gold_labels[gi] == pred_labels[pj]
+        )
+        overlap = min(g[1], p[1]) - max(g[0], p[0])
+        g_label = gold_labels[gi] if gold_labels is not None else ""
+        p_label = pred_labels[pj] if pred_labels is not None else ""
+        key = (
+            not exact,
+            not same,
+            -overlap,
+            (g[1] - g[0]) + (p[1] - p[0]),
+            g,
+            p,
+            g_label,
+            p_label,
+        )
+        candidates.append((key, gi, pj))
+    candidates.sort(key=lambda c: c[0])
+    taken_g: set[int] = set()
+    taken_p: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, gi, pj in candidates:
+        if gi in taken_g or pj in taken_p:
+            continue
+        taken_g.add(gi)
+        taken_p.add(pj)
+        pairs.append((gi, pj))
+    return Alignment(
+        pairs=tuple(sorted(pairs)),
+        unmatched_gold=tuple(i for i in range(len(gold)) if i not in taken_g),
+        unmatched_pred=tuple(j for j in range(len(pred)) if j not in taken_p),
+    )

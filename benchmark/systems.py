@@ -1,0 +1,162 @@
+"""The extractor protocol and the registry of systems.
+
+A system is any object with ``name``, ``version``, ``layers`` (the layers it
+attempts) and ``extract(document) -> Prediction``. Systems are found by name
+through the entry-point group ``troopbench.systems`` (the entry point may
+name the system object itself, a class, or a zero-argument factory), or by a
+``module:attr`` path.
+
+A system whose optional dependencies are missing raises
+:class:`SystemUnavailable` when it is built; it is then listed as
+unavailable, with the install command, and skipped by ``run --all``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Protocol, runtime_checkable
+
+from benchmark.corpus import Document
+from benchmark.layers import LAYERS
+from benchmark.predictions import Prediction
+
+ENTRY_POINT_GROUP = "troopbench.systems"
+
+
+@runtime_checkable
+class Extractor(Protocol):
+    """What a troopbench system is.
+
+    ``layers`` is a subset of ``("entities", "timexes", "troop_counts",
+    "stances")``; ``extract`` must return a :class:`Prediction` whose
+    attempted layers are those. ``parallel`` (optional, default
+    ``"process"``) tells the runner how documents may run concurrently:
+    ``"thread"`` for I/O-bound systems (remote APIs), ``"process"`` for
+    CPU-bound ones, ``"none"`` for systems that must run serially.
+    """
+
+    name: str
+    version: str
+    layers: tuple[str, ...]
+
+    def extract(self, document: Document) -> Prediction: ...
+
+
+class SystemUnavailable(Exception):
+    """A system cannot be built here (an optional dependency is missing)."""
+
+    def __init__(self, name: str, reason: str, install: str) -> None:
+        self.name = name
+        self.reason = reason
+        self.install = install
+        super().__init__(f"system {name!r} is unavailable: {reason}; install it with: {install}")
+
+
+class SystemNotFound(Exception):
+    """A system name or path that cannot be resolved, or an object that is not a system."""
+
+
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    """A registered system: its name, where it lives, and whether it loads here."""
+
+    name: str
+    target: str
+    available: bool
+    version: str
+    layers: tuple[str, ...]
+    note: str
+
+
+def _registered() -> dict[str, object]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _instantiate(obj: object, label: str) -> Extractor:
+    candidate = obj
+    if not _looks_like_system(candidate) and callable(candidate):
+        candidate = candidate()
+    if not _looks_like_system(candidate):
+        raise SystemNotFound(
+            f"{label} is not a troopbench system: it needs name, version, layers and extract(document)"
+        )
+    layers = tuple(candidate.layers)  # type: ignore[attr-defined]
+    unknown = [layer for layer in layers if layer not in LAYERS]
+    if unknown or not layers:
+        raise SystemNotFound(
+            f"{label} declares layers {layers!r}; each must be one of {', '.join(LAYERS)}"
+        )
+    return candidate  # type: ignore[return-value]
+
+
+def _looks_like_system(obj: object) -> bool:
+    return (
+        not isinstance(obj, type)
+        and all(hasattr(obj, a) for a in ("name", "version", "layers"))
+        and callable(getattr(obj, "extract", None))
+    )
+
+
+def load_path(path: str) -> Extractor:
+    """Build a system from ``module:attr`` (attr may be dotted)."""
+    module_name, _, attr = path.partition(":")
+    if not module_name or not attr:
+        raise SystemNotFound(f"{path!r} is not a module:attr path")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SystemNotFound(f"cannot import {module_name!r} for {path!r}: {exc}") from exc
+    obj: object = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError as exc:
+            raise SystemNotFound(f"{module_name!r} has no attribute {attr!r}") from exc
+    return _instantiate(obj, path)
+
+
+def available_names() -> list[str]:
+    return sorted(_registered())
+
+
+def load_system(name: str) -> Extractor:
+    """Build a system by registered name or ``module:attr`` path.
+
+    Raises :class:`SystemNotFound` (listing the registered names) for an
+    unknown name and :class:`SystemUnavailable` when its extras are missing.
+    """
+    if ":" in name:
+        return load_path(name)
+    registered = _registered()
+    if name not in registered:
+        known = ", ".join(sorted(registered)) or "(none)"
+        raise SystemNotFound(f"unknown system {name!r}; available systems: {known}")
+    ep = registered[name]
+    try:
+        target = ep.load()  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise SystemNotFound(f"system {name!r} ({ep.value}) cannot be imported: {exc}") from exc  # type: ignore[attr-defined]
+    return _instantiate(target, name)
+
+
+def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[SystemInfo]:
+    """Every registered system, built to see whether it is available here."""
+    infos = []
+    for name, ep in sorted(_registered().items()):
+        target = ep.value  # type: ignore[attr-defined]
+        try:
+            system = loader(name)
+        except SystemUnavailable as exc:
+            infos.append(SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}"))
+            continue
+        except SystemNotFound as exc:
+            infos.append(SystemInfo(name, target, False, "", (), str(exc)))
+            continue
+        doc = (type(system).__doc__ or "").strip().splitlines()
+        infos.append(
+            SystemInfo(name, target, True, str(system.version), tuple(system.layers), doc[0] if doc else "")
+        )
+    return infos

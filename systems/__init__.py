@@ -1,0 +1,1 @@
+"""troopbench's built-in baseline systems (plugins of the ``troopbench.systems`` group)."""
