@@ -1,0 +1,126 @@
+"""Inter-annotator agreement: one annotation pass scored as if it were a system.
+
+A pass is a gold-format folder. :func:`gold_as_predictions` turns a pass
+into predictions the way any system would produce them: spans with their
+text, and names (never ids) for troop locations and forces and stance
+holders. A name is the reference pass's canonical name when the id exists
+there, else the pass's own canonical name, so ids that differ between passes
+still resolve through the aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from benchmark.gold import Gold, Registry
+from benchmark.layers import LAYERS
+from benchmark.layers.entities import PredictedEntity
+from benchmark.layers.stances import CONFLICT, PredictedStance
+from benchmark.layers.timexes import PredictedTimex
+from benchmark.layers.troops import PredictedTroopCount
+from benchmark.predictions import DocPredictions
+from benchmark.scoring import Evaluation, evaluate
+
+
+def _name(entity_id: str | None, source: Registry, reference: Registry) -> str | None:
+    if entity_id is None:
+        return None
+    if entity_id in reference.entries:
+        return reference.entries[entity_id].name
+    entry = source.entries.get(entity_id)
+    return entry.name if entry is not None else entity_id
+
+
+def gold_as_predictions(source: Gold, reference: Registry) -> dict[str, DocPredictions]:
+    """Every document of ``source`` as validated predictions (all four layers)."""
+    out: dict[str, DocPredictions] = {}
+    for doc_id, doc in source.documents.items():
+        out[doc_id] = DocPredictions(
+            doc_id,
+            entities=tuple(PredictedEntity(m.type, m.span.text, m.span) for m in doc.entities),
+            timexes=tuple(
+                PredictedTimex(t.value, t.type, t.span.text, t.span, t.mod) for t in doc.timexes
+            ),
+            troop_counts=tuple(
+                PredictedTroopCount(
+                    value=c.value,
+                    location=_name(c.location, source.registry, reference),
+                    force=_name(c.force, source.registry, reference),
+                    qualifier=c.qualifier,
+                    time=c.time,
+                    span=c.span,
+                )
+                for c in doc.troop_counts
+            ),
+            stances=tuple(
+                PredictedStance(
+                    holder=_name(s.holder, source.registry, reference) or s.holder,
+                    label=s.label,
+                    evidence=s.evidence,
+                )
+                for s in doc.stances
+            ),
+        )
+    return out
+
+
+def compare(reference: Gold, other: Gold) -> Evaluation:
+    """Score ``other`` against ``reference`` on the documents they share."""
+    shared = {d: reference.documents[d] for d in reference.documents if d in other.documents}
+    ref = Gold(reference.registry, shared, reference.sha256)
+    return evaluate(ref, gold_as_predictions(other, reference.registry), frozenset(LAYERS))
+
+
+@dataclass(frozen=True, slots=True)
+class KappaResult:
+    kappa: float
+    n: int
+
+
+def stance_kappa(evaluation: Evaluation) -> KappaResult:
+    """Cohen's kappa of stance labels on holders both passes annotated (scikit-learn)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    pairs = [
+        p for p in evaluation.total("stances").label_pairs  # type: ignore[union-attr]
+        if p[1] != CONFLICT
+    ]
+    if not pairs:
+        return KappaResult(0.0, 0)
+    a = [g for g, _ in pairs]
+    b = [p for _, p in pairs]
+    if len(set(a) | set(b)) == 1:
+        return KappaResult(1.0, len(pairs))  # perfect agreement on a single label
+    return KappaResult(float(cohen_kappa_score(a, b)), len(pairs))
+
+
+def agreement_rows(evaluation: Evaluation) -> list[tuple[str, str, float]]:
+    """(layer, measure, value) rows of the agreement table."""
+    ent = evaluation.metrics("entities")
+    tmx = evaluation.metrics("timexes")
+    trp = evaluation.metrics("troop_counts")
+    stn = evaluation.metrics("stances")
+    rows: list[tuple[str, str, float]] = [
+        ("entities", "strict F1", ent["strict_f1"]),
+        ("entities", "partial F1", ent["partial_f1"]),
+    ]
+    per_type: Mapping[str, Mapping[str, float]] = ent["per_type"]
+    for entity_type, by_schema in per_type.items():
+        rows.append(("entities", f"strict F1 {entity_type}", by_schema["strict"]))
+        rows.append(("entities", f"partial F1 {entity_type}", by_schema["partial"]))
+    rows += [
+        ("timexes", "strict span F1", tmx["strict_f1"]),
+        ("timexes", "relaxed span F1", tmx["relaxed_f1"]),
+        ("timexes", "value F1", tmx["value_f1"]),
+        ("timexes", "type accuracy", tmx["type_accuracy"]),
+        ("troop_counts", "tuple F1", trp["tuple_f1"]),
+        ("troop_counts", "qualifier agreement", trp["qualifier_accuracy"]),
+        ("troop_counts", "force agreement", trp["force_accuracy"]),
+        ("troop_counts", "time agreement", trp["time_accuracy"]),
+        ("stances", "holder F1", stn["holder_f1"]),
+        ("stances", "holder+label F1", stn["tuple_f1"]),
+    ]
+    kappa = stance_kappa(evaluation)
+    rows.append(("stances", f"Cohen's kappa (labels, {kappa.n} shared holders)", kappa.kappa))
+    return rows
