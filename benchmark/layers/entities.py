@@ -192,6 +192,11 @@ def count_mentions(
     for _ in range(len(pred) - len(placeable) + invalid):
         for s in SCHEMAS:
             tally.add("spu", s)
+    # an unanchored prediction of a known type is still a predicted T: SPU for T
+    for p in pred:
+        if p.span is None and p.type in ENTITY_TYPES:
+            for s in SCHEMAS:
+                tally.add("spu", s, p.type)
     result = align(
         [(g.span.start, g.span.end) for g in gold],
         [(p.span.start, p.span.end) for p in placeable if p.span is not None],

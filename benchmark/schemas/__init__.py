@@ -31,8 +31,11 @@ def schema_validator(name: str, definition: str | None = None) -> Draft202012Val
     """A validator for a whole schema, or for one of its ``$defs``."""
     schema = load_schema(name)
     if definition is not None:
-        schema = {k: v for k, v in schema.items() if k not in ("oneOf",)}
-        schema["$ref"] = f"#/$defs/{definition}"
+        schema = {
+            "$schema": schema["$schema"],
+            "$defs": schema["$defs"],
+            "$ref": f"#/$defs/{definition}",
+        }
     return Draft202012Validator(schema)
 
 

@@ -1,0 +1,132 @@
+"""The runner records failures per document and goes on; results files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmark.corpus import Document
+from benchmark.gold import Gold
+from benchmark.layers import LAYERS
+from benchmark.predictions import EntityPrediction, Prediction, TimexPrediction
+from benchmark.runner import (
+    RunAborted,
+    results_path,
+    run_system,
+    score_outcome,
+    validate_results,
+    write_json_atomic,
+)
+
+BAD_DOC = "900_00000000000000a1"
+
+
+class GoldEcho:
+    """Test double: returns the gold entities and timexes of the mini corpus."""
+
+    name = "echo"
+    version = "1"
+    layers = ("entities", "timexes")
+
+    def __init__(self, gold: Gold, misbehave: str = "") -> None:
+        self.gold = gold
+        self.misbehave = misbehave
+
+    def extract(self, document: Document) -> Prediction:
+        if document.doc_id == BAD_DOC:
+            if self.misbehave == "raise":
+                raise RuntimeError("boom")
+            if self.misbehave == "hang":
+                time.sleep(30)
+            if self.misbehave == "garbage":
+                return {"entities": "lots"}  # type: ignore[return-value]
+            if self.misbehave == "bad-items":
+                return Prediction(document.doc_id, entities=[EntityPrediction("ORG", 0, 99_999)], timexes=[])
+        doc = self.gold.documents[document.doc_id]
+        return Prediction(
+            document.doc_id,
+            entities=[EntityPrediction(m.type, m.span.start, m.span.end, m.span.text) for m in doc.entities],
+            timexes=[TimexPrediction(t.value, t.type, t.span.start, t.span.end) for t in doc.timexes],
+        )
+
+
+def documents(gold: Gold) -> list[Document]:
+    return [d.document for d in gold]
+
+
+def test_perfect_system_scores_one(mini_gold: Gold) -> None:
+    outcome = run_system(GoldEcho(mini_gold), documents(mini_gold))
+    results = score_outcome(mini_gold, outcome)
+    assert not validate_results(results)
+    assert results["errors"] == []
+    assert results["not_attempted"] == ["troop_counts", "stances"]
+    for layer in ("entities", "timexes"):
+        metrics = results["layers"][layer]["metrics"]
+        assert all(v == 1.0 for k, v in metrics.items() if k.endswith(("_f1", "_accuracy"))), (layer, metrics)
+
+
+@pytest.mark.parametrize(
+    ("misbehave", "message"),
+    [
+        ("raise", "extract raised RuntimeError: boom"),
+        ("hang", "timed out after 0.5 s"),
+        ("garbage", "extract returned dict, expected a Prediction"),
+        ("bad-items", "end 99999 is beyond the end of the text"),
+    ],
+)
+def test_failures_are_recorded_and_the_run_goes_on(mini_gold: Gold, misbehave: str, message: str) -> None:
+    started = time.perf_counter()
+    outcome = run_system(GoldEcho(mini_gold, misbehave), documents(mini_gold), timeout=0.5)
+    assert time.perf_counter() - started < 10
+    assert len(outcome.errors) == 1
+    error = outcome.errors[0]
+    assert error.doc_id == BAD_DOC and message in error.message
+    assert set(outcome.predictions) == set(mini_gold.documents)  # the other document was extracted
+    results = score_outcome(mini_gold, outcome)
+    assert results["errors"] == [error.to_dict()]
+    ents = results["layers"]["entities"]["per_document"]
+    assert ents["901_00000000000000b2"]["schemas"]["strict"]["cor"] == 5
+    bad = ents[BAD_DOC]["schemas"]["strict"]
+    assert bad["cor"] == 0 and bad["mis"] == 7  # the failed document still counts
+    if misbehave == "bad-items":
+        assert bad["spu"] == 1  # the invalid item is spurious
+
+
+def test_fail_fast_stops(mini_gold: Gold) -> None:
+    with pytest.raises(RunAborted, match="boom"):
+        run_system(GoldEcho(mini_gold, "raise"), documents(mini_gold), fail_fast=True)
+
+
+def test_undeclared_layers_are_ignored(mini_gold: Gold) -> None:
+    class Sneaky(GoldEcho):
+        layers = ("entities",)
+
+    outcome = run_system(Sneaky(mini_gold), documents(mini_gold))
+    assert outcome.layers == ("entities",)
+    assert all("layer not declared" in e.message for e in outcome.errors) and outcome.errors
+    assert all(p.timexes is None for p in outcome.predictions.values())
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    write_json_atomic(path, {"a": 1})
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"a": object()})  # not serialisable: fails mid-way
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_results_path_is_safe(tmp_path: Path) -> None:
+    assert results_path(tmp_path, "../../etc/passwd").parent == tmp_path
+    assert results_path(tmp_path, "spacy-sm").name == "spacy-sm.json"
+
+
+def test_results_signature(mini_gold: Gold) -> None:
+    results = score_outcome(mini_gold, run_system(GoldEcho(mini_gold), documents(mini_gold)))
+    sig = results["signature"]
+    assert sig["gold_hash"] == mini_gold.sha256
+    assert sig["line"].startswith("troopbench:") and f"gold:{mini_gold.short_hash}" in sig["line"]
+    assert set(results["layers"]) | set(results["not_attempted"]) == set(LAYERS)
