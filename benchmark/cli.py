@@ -250,6 +250,18 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_hub_export(args: argparse.Namespace) -> int:
+    from benchmark.hub import export_command
+
+    return export_command(args)
+
+
+def cmd_hub_push(args: argparse.Namespace) -> int:
+    from benchmark.hub import push_command
+
+    return push_command(args)
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -309,6 +321,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-gold", action="store_true", help="do not also compare each pass to the gold")
     _gold_args(p)
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("hub", help="export the dataset for the Hugging Face Hub, or publish it")
+    hub = p.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")
+    q = hub.add_parser("export", help="write the Hub repository folder (Parquet configs + dataset card)")
+    q.add_argument("directory", type=Path, metavar="DIR")
+    _gold_args(q)
+    q.set_defaults(func=cmd_hub_export)
+    q = hub.add_parser("push", help="publish the export to a Hub dataset repository")
+    q.add_argument("repo_id", metavar="REPO_ID")
+    q.add_argument("--private", action="store_true", help="create the repository as private")
+    q.add_argument("--revision", default=None, help="branch to commit to (default: main)")
+    q.add_argument("--dry-run", action="store_true", help="list files, sizes and sha256; no network")
+    _gold_args(q)
+    q.set_defaults(func=cmd_hub_push)
     return parser
 
 
