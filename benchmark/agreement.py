@@ -124,3 +124,88 @@ def agreement_rows(evaluation: Evaluation) -> list[tuple[str, str, float]]:
     kappa = stance_kappa(evaluation)
     rows.append(("stances", f"Cohen's kappa (labels, {kappa.n} shared holders)", kappa.kappa))
     return rows
+
+
+# ------------------------------------------------------------ disagreement listing
+
+
+def _context(text: str, start: int, end: int, width: int = 30) -> str:
+    left = text[max(0, start - width) : start].replace("\n", " ")
+    right = text[end : end + width].replace("\n", " ")
+    return f"…{left}[{text[start:end]}]{right}…"
+
+
+def _span_diffs(
+    text: str,
+    a_items: list[tuple[int, int, str]],
+    b_items: list[tuple[int, int, str]],
+) -> list[str]:
+    """Lines describing how two lists of (start, end, attributes) spans differ."""
+    from benchmark.spans import align
+
+    result = align([(s, e) for s, e, _ in a_items], [(s, e) for s, e, _ in b_items])
+    lines = []
+    for i, j in result.pairs:
+        (sa, ea, xa), (sb, eb, xb) = a_items[i], b_items[j]
+        if (sa, ea) != (sb, eb):
+            lines.append(f"boundary: A {_context(text, sa, ea)} vs B {_context(text, sb, eb)}")
+        elif xa != xb:
+            lines.append(f"attributes: {_context(text, sa, ea)} A {xa} vs B {xb}")
+    lines += [f"only A: {_context(text, *a_items[i][:2])} {a_items[i][2]}" for i in result.unmatched_gold]
+    lines += [f"only B: {_context(text, *b_items[j][:2])} {b_items[j][2]}" for j in result.unmatched_pred]
+    return lines
+
+
+def disagreements(a: Gold, b: Gold) -> list[str]:
+    """Every disagreement between two passes, one line each, grouped by document and layer."""
+    out: list[str] = []
+    for doc_id in sorted(set(a.documents) & set(b.documents)):
+        da, db = a.documents[doc_id], b.documents[doc_id]
+        text = da.document.text
+        sections = {
+            "metadata": [
+                f"{field}: A {getattr(da.document, field)} vs B {getattr(db.document, field)}"
+                for field in ("title", "dct", "dct_certainty")
+                if getattr(da.document, field) != getattr(db.document, field)
+            ],
+            "entities": _span_diffs(
+                text,
+                [(m.span.start, m.span.end, f"{m.type} {a.registry.entries[m.entity].name}") for m in da.entities],
+                [(m.span.start, m.span.end, f"{m.type} {b.registry.entries[m.entity].name}") for m in db.entities],
+            ),
+            "timexes": _span_diffs(
+                text,
+                [(t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip()) for t in da.timexes],
+                [(t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip()) for t in db.timexes],
+            ),
+            "troop_counts": _span_diffs(
+                text,
+                [
+                    (c.span.start, c.span.end, f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}")
+                    for c in da.troop_counts
+                ],
+                [
+                    (c.span.start, c.span.end, f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}")
+                    for c in db.troop_counts
+                ],
+            ),
+            "stances": _stance_diffs(a, b, doc_id),
+        }
+        for layer, lines in sections.items():
+            out += [f"{doc_id} {layer}: {line}" for line in lines]
+    return out
+
+
+def _stance_diffs(a: Gold, b: Gold, doc_id: str) -> list[str]:
+    def names(g: Gold) -> dict[str, str]:
+        return {
+            g.registry.entries[s.holder].name: s.label for s in g.documents[doc_id].stances
+        }
+
+    sa, sb = names(a), names(b)
+    lines = []
+    for holder in sorted(set(sa) | set(sb)):
+        la, lb = sa.get(holder), sb.get(holder)
+        if la != lb:
+            lines.append(f"holder {holder}: A {la or '—'} vs B {lb or '—'}")
+    return lines

@@ -232,6 +232,13 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
+    if args.diff:
+        from benchmark.agreement import disagreements
+
+        lines = disagreements(a, b)
+        print(f"== {len(lines)} disagreement(s) between {args.pass_a} (A) and {args.pass_b} (B)")
+        print("\n".join(lines))
+        print()
     comparisons = [(f"{args.pass_a} (reference) vs {args.pass_b}", compare(a, b))]
     if not args.no_gold:
         try:
@@ -319,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pass_a", type=Path, metavar="PASS_A")
     p.add_argument("pass_b", type=Path, metavar="PASS_B")
     p.add_argument("--no-gold", action="store_true", help="do not also compare each pass to the gold")
+    p.add_argument("--diff", action="store_true", help="also list every disagreement between the passes")
     _gold_args(p)
     p.set_defaults(func=cmd_agreement)
 
