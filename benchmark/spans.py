@@ -84,40 +84,70 @@ def _overlapping_pairs(
     return pairs
 
 
+def _exact_phase(
+    gold: Sequence[tuple[int, int]],
+    pred: Sequence[tuple[int, int]],
+    gold_labels: Sequence[str] | None,
+    pred_labels: Sequence[str] | None,
+) -> list[tuple[int, int]]:
+    """Pairs with identical boundaries; the same label first within a span."""
+    golds_at: dict[tuple[int, int], list[int]] = {}
+    for gi, span in enumerate(gold):
+        golds_at.setdefault(span, []).append(gi)
+    preds_at: dict[tuple[int, int], list[int]] = {}
+    for pj, span in enumerate(pred):
+        if span in golds_at:
+            preds_at.setdefault(span, []).append(pj)
+    pairs: list[tuple[int, int]] = []
+    for span, pjs in preds_at.items():
+        gis = golds_at[span]
+        if len(gis) == 1 and len(pjs) == 1:
+            pairs.append((gis[0], pjs[0]))
+            continue
+        g_lab = gold_labels or [""] * len(gold)
+        p_lab = pred_labels or [""] * len(pred)
+        ranked = sorted(
+            (g_lab[gi] != p_lab[pj], g_lab[gi], p_lab[pj], gi, pj) for gi in gis for pj in pjs
+        )
+        used_g: set[int] = set()
+        used_p: set[int] = set()
+        for *_, gi, pj in ranked:
+            if gi not in used_g and pj not in used_p:
+                used_g.add(gi)
+                used_p.add(pj)
+                pairs.append((gi, pj))
+    return pairs
+
+
 def align(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
     gold_labels: Sequence[str] | None = None,
     pred_labels: Sequence[str] | None = None,
 ) -> Alignment:
-    """Pair gold and predicted ``(start, end)`` spans one-to-one (see module doc)."""
+    """Pair gold and predicted ``(start, end)`` spans one-to-one (see module doc).
+
+    Exact-boundary pairs are found first with a hash lookup; only the spans
+    left over go through the overlap sweep and the ranked greedy choice, so
+    the cost stays close to linear in the number of spans.
+    """
     if (gold_labels is None) != (pred_labels is None):
         raise ValueError("give labels for both sides or for neither")
+    pairs = _exact_phase(gold, pred, gold_labels, pred_labels)
+    taken_g = {gi for gi, _ in pairs}
+    taken_p = {pj for _, pj in pairs}
+    rest_g = [gi for gi in range(len(gold)) if gi not in taken_g]
+    rest_p = [pj for pj in range(len(pred)) if pj not in taken_p]
     candidates = []
-    for gi, pj in _overlapping_pairs(gold, pred):
+    for a, b in _overlapping_pairs([gold[i] for i in rest_g], [pred[j] for j in rest_p]):
+        gi, pj = rest_g[a], rest_p[b]
         g, p = gold[gi], pred[pj]
-        exact = g == p
-        same = gold_labels is not None and pred_labels is not None and (
-            gold_labels[gi] == pred_labels[pj]
-        )
-        overlap = min(g[1], p[1]) - max(g[0], p[0])
         g_label = gold_labels[gi] if gold_labels is not None else ""
         p_label = pred_labels[pj] if pred_labels is not None else ""
-        key = (
-            not exact,
-            not same,
-            -overlap,
-            (g[1] - g[0]) + (p[1] - p[0]),
-            g,
-            p,
-            g_label,
-            p_label,
-        )
+        overlap = min(g[1], p[1]) - max(g[0], p[0])
+        key = (g_label != p_label, -overlap, (g[1] - g[0]) + (p[1] - p[0]), g, p, g_label, p_label)
         candidates.append((key, gi, pj))
     candidates.sort(key=lambda c: c[0])
-    taken_g: set[int] = set()
-    taken_p: set[int] = set()
-    pairs: list[tuple[int, int]] = []
     for _, gi, pj in candidates:
         if gi in taken_g or pj in taken_p:
             continue

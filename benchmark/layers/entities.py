@@ -48,6 +48,7 @@ text of its spans as the names.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -144,38 +145,16 @@ class EntityCounts:
         )
 
 
-def _pair_outcomes(exact: bool, same_type: bool) -> dict[str, str]:
+def _schema_counts(
+    exact_same: int, exact_diff: int, over_same: int, over_diff: int, mis: int, spu: int
+) -> dict[str, NERCounts]:
+    """Per-schema counts from the four kinds of aligned pair (see module doc)."""
     return {
-        "strict": "cor" if exact and same_type else "inc",
-        "exact": "cor" if exact else "inc",
-        "partial": "cor" if exact else "par",
-        "type": "cor" if same_type else "inc",
+        "strict": NERCounts(cor=exact_same, inc=exact_diff + over_same + over_diff, mis=mis, spu=spu),
+        "exact": NERCounts(cor=exact_same + exact_diff, inc=over_same + over_diff, mis=mis, spu=spu),
+        "partial": NERCounts(cor=exact_same + exact_diff, par=over_same + over_diff, mis=mis, spu=spu),
+        "type": NERCounts(cor=exact_same + over_same, inc=exact_diff + over_diff, mis=mis, spu=spu),
     }
-
-
-class _Tally:
-    """Mutable accumulator used inside one matcher call only."""
-
-    def __init__(self) -> None:
-        self.overall = {s: dict.fromkeys(("cor", "inc", "par", "mis", "spu"), 0) for s in SCHEMAS}
-        self.by_type: dict[str, dict[str, dict[str, int]]] = {}
-
-    def add(self, outcome: str, schema: str, entity_type: str | None = None) -> None:
-        if entity_type is None:
-            self.overall[schema][outcome] += 1
-            return
-        by_schema = self.by_type.setdefault(
-            entity_type,
-            {s: dict.fromkeys(("cor", "inc", "par", "mis", "spu"), 0) for s in SCHEMAS},
-        )
-        by_schema[schema][outcome] += 1
-
-    def freeze(self) -> tuple[dict[str, NERCounts], dict[str, dict[str, NERCounts]]]:
-        overall = {s: NERCounts(**c) for s, c in self.overall.items()}
-        by_type = {
-            t: {s: NERCounts(**c) for s, c in by.items()} for t, by in sorted(self.by_type.items())
-        }
-        return overall, by_type
 
 
 def count_mentions(
@@ -185,44 +164,36 @@ def count_mentions(
 
     ``invalid`` predictions (rejected by validation) count as spurious.
     """
-    tally = _Tally()
     placeable = [p for p in pred if p.span is not None and p.type in ENTITY_TYPES]
     unanchored = sum(1 for p in pred if p.span is None)
-    # unknown types, missing offsets and invalid items can never be aligned
-    for _ in range(len(pred) - len(placeable) + invalid):
-        for s in SCHEMAS:
-            tally.add("spu", s)
-    # an unanchored prediction of a known type is still a predicted T: SPU for T
-    for p in pred:
-        if p.span is None and p.type in ENTITY_TYPES:
-            for s in SCHEMAS:
-                tally.add("spu", s, p.type)
     result = align(
         [(g.span.start, g.span.end) for g in gold],
-        [(p.span.start, p.span.end) for p in placeable if p.span is not None],
+        [(p.span.start, p.span.end) for p in placeable],  # type: ignore[union-attr]
         [g.type for g in gold],
         [p.type for p in placeable],
     )
+    kinds: Counter[tuple[bool, bool]] = Counter()
+    same_type: Counter[tuple[str, bool]] = Counter()  # (type, exact) of same-type pairs
     for gi, pj in result.pairs:
         g, p = gold[gi], placeable[pj]
-        exact = (g.span.start, g.span.end) == (p.span.start, p.span.end)  # type: ignore[union-attr]
-        same = g.type == p.type
-        for schema, outcome in _pair_outcomes(exact, same).items():
-            tally.add(outcome, schema)
-            if same:
-                tally.add(outcome, schema, g.type)
-            else:
-                tally.add("mis", schema, g.type)
-                tally.add("spu", schema, p.type)
-    for gi in result.unmatched_gold:
-        for s in SCHEMAS:
-            tally.add("mis", s)
-            tally.add("mis", s, gold[gi].type)
-    for pj in result.unmatched_pred:
-        for s in SCHEMAS:
-            tally.add("spu", s)
-            tally.add("spu", s, placeable[pj].type)
-    overall, by_type = tally.freeze()
+        exact = g.span.start == p.span.start and g.span.end == p.span.end  # type: ignore[union-attr]
+        kinds[exact, g.type == p.type] += 1
+        if g.type == p.type:
+            same_type[g.type, exact] += 1
+    # unknown types, missing offsets and invalid items can never be aligned
+    spu = len(result.unmatched_pred) + len(pred) - len(placeable) + invalid
+    overall = _schema_counts(
+        kinds[True, True], kinds[True, False], kinds[False, True], kinds[False, False],
+        len(result.unmatched_gold), spu,
+    )
+    gold_by_type = Counter(g.type for g in gold)
+    pred_by_type = Counter(p.type for p in pred if p.type in ENTITY_TYPES)
+    by_type = {}
+    for t in sorted(set(gold_by_type) | set(pred_by_type)):
+        exact, over = same_type[t, True], same_type[t, False]
+        by_type[t] = _schema_counts(
+            exact, 0, over, 0, gold_by_type[t] - exact - over, pred_by_type[t] - exact - over
+        )
     return overall, by_type, unanchored
 
 
