@@ -209,3 +209,48 @@ def _stance_diffs(a: Gold, b: Gold, doc_id: str) -> list[str]:
         if la != lb:
             lines.append(f"holder {holder}: A {la or '—'} vs B {lb or '—'}")
     return lines
+
+
+def _span_set_prf(a: set[tuple[str, str, int, int]], b: set[tuple[str, str, int, int]]) -> float:
+    from benchmark.metrics import PRF
+
+    tp = len(a & b)
+    return PRF(tp=tp, fp=len(b) - tp, fn=len(a) - tp).score().f1
+
+
+def span_agreement_rows(reference: Gold, other: Gold) -> list[tuple[str, str, float]]:
+    """Agreement on spans the system scorer does not compare: holder mentions,
+    stance evidence (exact boundaries, on holders both passes share, holders
+    matched by canonical name) and dct evidence; exact-boundary F1 each."""
+
+    def spans(g: Gold, attr: str) -> set[tuple[str, str, int, int]]:
+        out = set()
+        for doc_id, doc in g.documents.items():
+            if doc_id not in reference.documents or doc_id not in other.documents:
+                continue
+            for s in doc.stances:
+                name = g.registry.entries[s.holder].name
+                out |= {(doc_id, name, x.start, x.end) for x in getattr(s, attr)}
+        return out
+
+    def shared(x: set[tuple[str, str, int, int]], names: set[tuple[str, str]]) -> set[tuple[str, str, int, int]]:
+        return {t for t in x if (t[0], t[1]) in names}
+
+    holders_a = {(d, name) for d, name, *_ in spans(reference, "holder_mentions")}
+    holders_b = {(d, name) for d, name, *_ in spans(other, "holder_mentions")}
+    common = holders_a & holders_b
+    dct = [
+        {(doc_id, e.span.start, e.span.end) for doc_id, doc in g.documents.items() for e in doc.document.dct_evidence}
+        for g in (reference, other)
+    ]
+    dct_tp = len(dct[0] & dct[1])
+    from benchmark.metrics import PRF
+
+    return [
+        ("stances", "holder-mention span F1 (exact)",
+         _span_set_prf(shared(spans(reference, "holder_mentions"), common), shared(spans(other, "holder_mentions"), common))),
+        ("stances", "evidence span F1 (exact)",
+         _span_set_prf(shared(spans(reference, "evidence"), common), shared(spans(other, "evidence"), common))),
+        ("metadata", "dct evidence span F1 (exact)",
+         PRF(tp=dct_tp, fp=len(dct[1]) - dct_tp, fn=len(dct[0]) - dct_tp).score().f1),
+    ]

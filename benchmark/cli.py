@@ -20,7 +20,8 @@ EXIT_ABORTED = 4
 EPILOG = """\
 exit codes:
   0  success
-  1  invalid input (gold or predictions problems), or a stale LEADERBOARD.md with --check
+  1  invalid input (gold or predictions problems), a stale LEADERBOARD.md with --check,
+     or a failed publish (no token, offline, Hub error)
   2  usage error: bad arguments, unknown system name
   3  a requested system is unavailable here (optional dependency missing)
   4  a run stopped by --fail-fast
@@ -222,7 +223,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from benchmark.agreement import agreement_rows, compare
+    from benchmark.agreement import agreement_rows, compare, span_agreement_rows
     from benchmark.gold import GoldError, load_gold
 
     try:
@@ -239,7 +240,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         print(f"== {len(lines)} disagreement(s) between {args.pass_a} (A) and {args.pass_b} (B)")
         print("\n".join(lines))
         print()
-    comparisons = [(f"{args.pass_a} (reference) vs {args.pass_b}", compare(a, b))]
+    comparisons = [(f"{args.pass_a} (reference) vs {args.pass_b}", a, b)]
     if not args.no_gold:
         try:
             gold = load_gold(args.gold, args.seeds)
@@ -247,11 +248,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             gold = None
             print("(the adjudicated gold does not load; compared the passes only)", file=sys.stderr)
         if gold is not None:
-            comparisons.append((f"gold vs {args.pass_a}", compare(gold, a)))
-            comparisons.append((f"gold vs {args.pass_b}", compare(gold, b)))
-    for title, evaluation in comparisons:
+            comparisons.append((f"gold vs {args.pass_a}", gold, a))
+            comparisons.append((f"gold vs {args.pass_b}", gold, b))
+    for title, reference, other in comparisons:
         print(f"== {title}")
-        rows = [[layer, measure, f"{value:.3f}"] for layer, measure, value in agreement_rows(evaluation)]
+        measures = agreement_rows(compare(reference, other)) + span_agreement_rows(reference, other)
+        rows = [[layer, measure, f"{value:.3f}"] for layer, measure, value in measures]
         print(tabulate(rows, ["layer", "measure", "value"], tablefmt="github", disable_numparse=True))
         print()
     return EXIT_OK
@@ -334,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     hub = p.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")
     q = hub.add_parser("export", help="write the Hub repository folder (Parquet configs + dataset card)")
     q.add_argument("directory", type=Path, metavar="DIR")
+    q.add_argument("--repo-id", default="troopbench/troopbench", help="repository id named in the card")
+    q.add_argument("--results", type=Path, default=Path("results"), help="results for the card's leaderboard")
     _gold_args(q)
     q.set_defaults(func=cmd_hub_export)
     q = hub.add_parser("push", help="publish the export to a Hub dataset repository")
@@ -341,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--private", action="store_true", help="create the repository as private")
     q.add_argument("--revision", default=None, help="branch to commit to (default: main)")
     q.add_argument("--dry-run", action="store_true", help="list files, sizes and sha256; no network")
+    q.add_argument("--results", type=Path, default=Path("results"), help="results for the card's leaderboard")
     _gold_args(q)
     q.set_defaults(func=cmd_hub_push)
     return parser

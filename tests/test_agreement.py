@@ -65,3 +65,20 @@ def test_cli_agreement(mini_copy: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "== 0 disagreement(s)" in out
     assert "| stances      | Cohen's kappa (labels, 3 shared holders) | 1.000   |" in out
+
+
+def test_span_agreement_on_unscored_spans(mini_gold: Gold, mini_copy: Path) -> None:
+    from benchmark.agreement import span_agreement_rows
+
+    assert all(v == 1.0 for *_, v in span_agreement_rows(mini_gold, mini_gold))
+    path = mini_copy / "gold" / f"{DOC}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    ev = data["stances"][0]["evidence"][0]  # "the 2,500 American troops in Iraq will stay"
+    ev["start"] += 4
+    ev["text"] = ev["text"][4:]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rows = {m: v for _, m, v in span_agreement_rows(mini_gold, load_gold(mini_copy / "gold", mini_copy / "seeds"))}
+    # 3 evidence spans each side, 2 shared exactly: P = R = 2/3
+    assert rows["evidence span F1 (exact)"] == pytest.approx(2 / 3)
+    assert rows["holder-mention span F1 (exact)"] == 1.0
+    assert rows["dct evidence span F1 (exact)"] == 1.0
