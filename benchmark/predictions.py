@@ -104,13 +104,17 @@ class Prediction:
         return out
 
 
+#: Keys written even when None: the schema requires them (null allowed).
+_REQUIRED_NULLABLE = frozenset({"location"})
+
+
 def _item_json(item: object) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in item.__slots__:  # type: ignore[attr-defined]
         value = getattr(item, name)
         if name == "evidence":
             out[name] = [_item_json(e) for e in value]
-        elif value is not None:
+        elif value is not None or name in _REQUIRED_NULLABLE:
             out[name] = value
     return out
 
@@ -152,6 +156,50 @@ class DocPredictions:
 
     def attempted(self) -> frozenset[str]:
         return frozenset(layer for layer in LAYERS if getattr(self, layer) is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSONL prediction format of the validated items (attempted layers only).
+
+        Reading it back with :func:`parse_prediction` gives these items again;
+        rejected items are gone (``invalid`` is kept in results files instead).
+        """
+        out: dict[str, Any] = {"doc_id": self.doc_id}
+        for layer in LAYERS:
+            items = getattr(self, layer)
+            if items is not None:
+                out[layer] = [_validated_json(layer, item) for item in items]
+        return out
+
+
+def _offsets_json(span: Span | None, text: str | None) -> dict[str, Any]:
+    if span is not None:
+        return {"start": span.start, "end": span.end, "text": span.text}
+    return {"text": text} if text else {}
+
+
+def _validated_json(layer: str, item: Any) -> dict[str, Any]:
+    out: dict[str, Any]
+    if layer == "entities":
+        out = {"type": item.type, **_offsets_json(item.span, item.text)}
+    elif layer == "timexes":
+        out = {"value": item.value}
+        if item.type is not None:
+            out["type"] = item.type
+        out.update(_offsets_json(item.span, item.text))
+        if item.mod is not None:
+            out["mod"] = item.mod
+    elif layer == "troop_counts":
+        out = {"value": item.value, "location": item.location}
+        for key in ("force", "qualifier", "time"):
+            if getattr(item, key) is not None:
+                out[key] = getattr(item, key)
+        if item.span is not None:
+            out.update(_offsets_json(item.span, None))
+    else:
+        out = {"holder": item.holder, "label": item.label}
+        if item.evidence:
+            out["evidence"] = [_offsets_json(e, None) for e in item.evidence]
+    return out
 
 
 def _span_of(item: Mapping[str, Any], text: str) -> tuple[Span | None, str | None]:

@@ -12,7 +12,7 @@ from benchmark.agreement import gold_as_predictions
 from benchmark.cli import main
 from benchmark.gold import Gold
 from benchmark.layers import LAYERS
-from benchmark.predictions import load_predictions, parse_prediction
+from benchmark.predictions import Prediction, load_predictions, parse_prediction
 from benchmark.scoring import evaluate
 
 DOC = "900_00000000000000a1"
@@ -117,3 +117,14 @@ def test_cli_score_predictions_file(tmp_path: Path, mini_copy: Path, mini_gold: 
     tmx = data["layers"]["timexes"]["metrics"]
     assert tmx["value_recall"] == pytest.approx(2 / 4)
     assert "not attempted" in capsys.readouterr().out
+
+
+def test_troop_prediction_without_location_round_trips() -> None:
+    from benchmark.predictions import TroopPrediction
+
+    pred = Prediction(DOC, troop_counts=[TroopPrediction(value=900, location=None)])
+    raw = pred.to_json()
+    assert raw["troop_counts"] == [{"value": 900, "location": None}]
+    parsed, errors = parse_prediction(raw, TEXT, "s")
+    assert errors == []
+    assert parsed.troop_counts is not None and parsed.troop_counts[0].location is None
