@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from benchmark.gold import Gold
+    from benchmark.signature import StatsSettings
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -85,17 +86,67 @@ def cmd_systems(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rebuild_leaderboard(gold: Gold, results_dir: Path, output: Path) -> None:
-    from benchmark.leaderboard import load_results, read_notes, render
-    from benchmark.signature import current_signature
+def _stats_args(parser: argparse.ArgumentParser) -> None:
+    from benchmark.signature import DEFAULT_STATS as d
 
-    text = render(
-        load_results(results_dir, gold.sha256),
-        current_signature(gold.sha256).line(),
-        read_notes(results_dir / "NOTES.md"),
+    g = parser.add_argument_group("statistics (part of the signature)")
+    g.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
+    g.add_argument("--bootstrap", type=int, default=d.bootstrap_trials, metavar="N",
+                   help=f"bootstrap resamples per interval (default {d.bootstrap_trials})")
+    g.add_argument("--trials", type=int, default=d.permutation_trials, metavar="N",
+                   help=f"randomization trials per test (default {d.permutation_trials})")
+    g.add_argument("--alpha", type=float, default=d.alpha,
+                   help=f"significance level of the tiers and tests (default {d.alpha:g})")
+
+
+def _stats_settings(args: argparse.Namespace) -> StatsSettings:
+    from benchmark.signature import DEFAULT_STATS, StatsSettings
+
+    return StatsSettings(
+        bootstrap_trials=getattr(args, "bootstrap", DEFAULT_STATS.bootstrap_trials),
+        permutation_trials=getattr(args, "trials", DEFAULT_STATS.permutation_trials),
+        seed=getattr(args, "seed", DEFAULT_STATS.seed),
+        alpha=getattr(args, "alpha", DEFAULT_STATS.alpha),
     )
-    output.write_text(text, encoding="utf-8")
-    print(f"wrote {output}")
+
+
+def _plots_dir(args: argparse.Namespace) -> Path:
+    plots: Path | None = getattr(args, "plots", None)
+    return plots if plots is not None else args.leaderboard.parent / "docs" / "leaderboard"
+
+
+def _leaderboard_files(gold: Gold, args: argparse.Namespace) -> dict[Path, str]:
+    """LEADERBOARD.md and its plots (path → text), as the results say they should be."""
+    import os
+
+    from benchmark.leaderboard import build, load_results, read_notes
+    from benchmark.signature import current_signature
+    from benchmark.units import corpus_units
+
+    settings = _stats_settings(args)
+    plots_dir = _plots_dir(args)
+    units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
+    links = {
+        layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
+        for layer in ("entities", "timexes", "troop_counts", "stances")
+    }
+    text, svgs = build(
+        load_results(args.results, gold.sha256, units),
+        current_signature(gold.sha256, settings).line(),
+        read_notes(args.results / "NOTES.md"),
+        links,
+        settings,
+    )
+    files = {args.leaderboard: text}
+    files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
+    return files
+
+
+def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> None:
+    for path, text in _leaderboard_files(gold, args).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        print(f"wrote {path}")
 
 
 def _print_summary(results: dict[str, object]) -> None:
@@ -117,7 +168,15 @@ def _print_summary(results: dict[str, object]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from benchmark.runner import RunAborted, results_path, run_system, score_outcome, write_json_atomic
+    from benchmark.runner import (
+        RunAborted,
+        predictions_path,
+        results_path,
+        run_system,
+        score_outcome,
+        write_json_atomic,
+        write_predictions_atomic,
+    )
     from benchmark.systems import SystemNotFound, SystemUnavailable, available_names, load_system
 
     names = list(args.names)
@@ -157,15 +216,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         path = results_path(args.results, system.name)
         write_json_atomic(path, results)
         print(f"{system.name}: wrote {path}")
+        path = predictions_path(args.results, system.name)
+        write_predictions_atomic(path, outcome.predictions)
+        print(f"{system.name}: wrote {path}")
         _print_summary(results)
     if not args.no_leaderboard:
-        _rebuild_leaderboard(gold, args.results, args.leaderboard)
+        _rebuild_leaderboard(gold, args)
     return status
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     from benchmark.predictions import load_predictions
-    from benchmark.runner import build_results, results_path, write_json_atomic
+    from benchmark.runner import (
+        build_results,
+        predictions_path,
+        results_path,
+        write_json_atomic,
+        write_predictions_atomic,
+    )
     from benchmark.scoring import evaluate
 
     gold = _load_gold(args)
@@ -189,34 +257,161 @@ def cmd_score(args: argparse.Namespace) -> int:
     path = results_path(args.results, args.name)
     write_json_atomic(path, results)
     print(f"{args.name}: wrote {path}")
+    path = predictions_path(args.results, args.name)
+    write_predictions_atomic(path, loaded.documents)
+    print(f"{args.name}: wrote {path}")
     _print_summary(results)
     if args.leaderboard_rebuild:
-        _rebuild_leaderboard(gold, args.results, args.leaderboard)
+        _rebuild_leaderboard(gold, args)
     return EXIT_OK
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from benchmark.leaderboard import check, load_results, read_notes, render
-    from benchmark.signature import current_signature
+    from benchmark.leaderboard import check
 
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
-    text = render(
-        load_results(args.results, gold.sha256),
-        current_signature(gold.sha256).line(),
-        read_notes(args.results / "NOTES.md"),
-    )
+    files = _leaderboard_files(gold, args)
     if args.check:
-        ok, diff = check(args.leaderboard, text)
-        if not ok:
-            sys.stdout.write(diff)
-            print(f"troopbench: {args.leaderboard} is stale; run `troopbench leaderboard`", file=sys.stderr)
+        stale = False
+        for path, text in files.items():
+            ok, diff = check(path, text)
+            if not ok:
+                stale = True
+                if path.suffix == ".md":
+                    sys.stdout.write(diff)
+                else:
+                    state = "differs from the results" if path.is_file() else "is missing"
+                    sys.stdout.write(f"{path} {state}\n")
+                print(f"troopbench: {path} is stale; run `troopbench leaderboard`", file=sys.stderr)
+        if stale:
             return EXIT_INVALID
-        print(f"{args.leaderboard} is up to date")
+        print(f"{args.leaderboard} and its {len(files) - 1} plots are up to date")
         return EXIT_OK
-    args.leaderboard.write_text(text, encoding="utf-8")
-    print(f"wrote {args.leaderboard}")
+    _rebuild_leaderboard(gold, args)
+    return EXIT_OK
+
+
+def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None, str]:
+    """A results file by system name (or path); (data, problem)."""
+    import json
+
+    from benchmark.runner import results_path, validate_results
+
+    path = Path(name)
+    if not (name.endswith(".json") and path.is_file()):
+        path = results_path(results_dir, name)
+    if not path.is_file():
+        return None, f"no results file {path}"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"{path}: not valid JSON: {exc}"
+    problems = validate_results(data)
+    if problems:
+        return None, f"{path}: {problems[0]}"
+    return data, ""
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from benchmark.layers import LAYERS
+    from benchmark.scoring import PRIMARY
+    from benchmark.signature import current_signature
+    from benchmark.stats import (
+        UnitCounts,
+        confidence_interval,
+        mean_primary_statistic,
+        paired_test,
+        primary_statistic,
+    )
+
+    loaded = []
+    for name in (args.a, args.b):
+        data, problem = _load_entry(args.results, name)
+        if data is None:
+            print(f"troopbench compare: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        loaded.append(data)
+    a, b = loaded
+    names = [str(d["system"]["name"]) for d in loaded]  # type: ignore[index]
+    hashes = {str(d["signature"]["gold_hash"]) for d in loaded}  # type: ignore[index]
+    if len(hashes) != 1:
+        print("troopbench compare: the two results were scored against different gold; re-run",
+              file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        ca, cb = UnitCounts.from_results(a), UnitCounts.from_results(b)
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"troopbench compare: {exc}; re-run the system with this troopbench", file=sys.stderr)
+        return EXIT_INVALID
+    if ca.units != cb.units:
+        print("troopbench compare: the results cover different units; re-run both", file=sys.stderr)
+        return EXIT_INVALID
+    settings = _stats_settings(args)
+    rows = []
+    statistics = []
+    for layer in LAYERS:
+        if layer in ca.layers and layer in cb.layers:
+            statistics.append((layer, PRIMARY[layer], primary_statistic(layer)))
+        else:
+            missing = " and ".join(
+                n for n, c in zip(names, (ca, cb), strict=True) if layer not in c.layers
+            )
+            rows.append([layer, PRIMARY[layer], "", "", "", "", f"not attempted by {missing}"])
+    if all(layer in ca.layers and layer in cb.layers for layer in LAYERS):
+        statistics.append(("overall", "mean primary F1", mean_primary_statistic(LAYERS)))
+    for layer, metric, statistic in statistics:
+        ia = confidence_interval(ca, statistic, settings)
+        ib = confidence_interval(cb, statistic, settings)
+        test = paired_test(ca, cb, statistic, settings.permutation_trials, settings.seed)
+        verdict = "yes" if test.significant(settings.alpha) else "no"
+        rows.append([layer, metric, ia.fmt(), ib.fmt(), f"{test.difference:+.3f}",
+                     f"{test.p_value:.4f}", verdict])
+    order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
+    rows.sort(key=lambda r: order[r[0]])
+    print(
+        f"{names[0]} vs {names[1]}: paired approximate randomization over "
+        f"{len(ca.units)} paragraphs ({settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"F1 with {settings.confidence:.0%} bootstrap intervals "
+        f"({settings.bootstrap_trials:,} resamples)"
+    )
+    headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]
+    print(tabulate(rows, headers, tablefmt="simple", disable_numparse=True))
+    print(f"signature: {current_signature(hashes.pop(), settings).line()}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from benchmark.error_report import build_report, load_inputs, write_report
+    from benchmark.runner import predictions_path, results_path
+
+    gold = _load_gold(args)
+    if gold is None:
+        return EXIT_INVALID
+    data, problem = _load_entry(args.results, args.system)
+    if data is None:
+        print(f"troopbench report: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    name = str(data["system"]["name"])  # type: ignore[index]
+    results_file = results_path(args.results, name)
+    if not results_file.is_file():
+        results_file = Path(args.system)
+    predictions_file = predictions_path(results_file.parent, name)
+    if not predictions_file.is_file():
+        print(f"troopbench report: no predictions file {predictions_file}; re-run the system",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if data["signature"]["gold_hash"] != gold.sha256:  # type: ignore[index]
+        print("troopbench report: these results were scored against another gold; re-run",
+              file=sys.stderr)
+        return EXIT_INVALID
+    inputs = load_inputs(gold, results_file, predictions_file)
+    output = args.output or Path(f"{results_file.stem}.report.html")
+    write_report(output, build_report(inputs, _stats_settings(args)))
+    print(f"wrote {output}")
     return EXIT_OK
 
 
@@ -296,6 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     def paths(p: argparse.ArgumentParser) -> None:
         p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
         p.add_argument("--leaderboard", type=Path, default=Path("LEADERBOARD.md"), help="leaderboard file")
+        p.add_argument("--plots", type=Path, default=None,
+                       help="folder of the leaderboard's SVG plots "
+                       "(default: docs/leaderboard beside it)")
 
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
@@ -318,11 +516,31 @@ def build_parser() -> argparse.ArgumentParser:
     _gold_args(p)
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("leaderboard", help="render LEADERBOARD.md from results/*.json")
-    p.add_argument("--check", action="store_true", help="exit 1 with a diff if LEADERBOARD.md is stale")
+    p = sub.add_parser("leaderboard",
+                       help="render LEADERBOARD.md and its plots from results/*.json")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 with a diff if LEADERBOARD.md or a plot is stale")
     paths(p)
     _gold_args(p)
+    _stats_args(p)
     p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("compare", help="paired significance test of two systems on every layer")
+    p.add_argument("a", metavar="A", help="system name (reads results/A.json)")
+    p.add_argument("b", metavar="B", help="system name (reads results/B.json)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    _stats_args(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("report", help="write an HTML error-analysis report of one system")
+    p.add_argument("system", metavar="SYSTEM",
+                   help="system name (reads results/SYSTEM.json and .predictions.jsonl)")
+    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE.html",
+                   help="output file (default: SYSTEM.report.html)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    _gold_args(p)
+    _stats_args(p)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("agreement", help="inter-annotator agreement between two annotation passes")
     p.add_argument("pass_a", type=Path, metavar="PASS_A")

@@ -10,6 +10,15 @@ the same bytes (no dates, sorted everything).
 Hand-written commentary per layer lives in ``results/NOTES.md`` under
 headings ``## entities``, ``## timexes``, ``## troop_counts``, ``## stances``
 and is embedded under the matching table.
+
+Every F1 carries a 95% bootstrap interval over paragraphs, and systems are
+grouped into significance tiers instead of ranks (:mod:`benchmark.stats`):
+both are computed here, from the per-unit counts in the results files, with
+the seed and trial counts of the signature. A results file without per-unit
+counts, or with another unit scheme, cannot enter a paired test and is listed
+as stale. :func:`build` also returns one precision-recall plot per layer
+(:mod:`benchmark.plots`), committed as SVG beside ``LEADERBOARD.md`` and
+linked from it with relative paths.
 """
 
 from __future__ import annotations
@@ -22,11 +31,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tabulate import tabulate
 
 from benchmark.layers import LAYERS
+from benchmark.plots import PRPoint, pr_plot_svg
 from benchmark.runner import validate_results
 from benchmark.scoring import PRIMARY
+from benchmark.signature import DEFAULT_STATS, StatsSettings
+from benchmark.stats import (
+    F1_METRICS,
+    Interval,
+    Statistic,
+    Tiered,
+    UnitCounts,
+    confidence_interval,
+    layer_statistic,
+    mean_primary_statistic,
+    metric_values,
+    resample_weights,
+    significance_tiers,
+)
+from benchmark.units import UNIT_SCHEME
 
 LAYER_TITLES: dict[str, str] = {
     "entities": "Entities",
@@ -110,18 +136,45 @@ class ResultEntry:
         value = layer_data["metrics"].get(key)
         return float(value) if isinstance(value, int | float) else None
 
+    def unit_counts(self) -> UnitCounts:
+        """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
+        return UnitCounts.from_results(self.data)
+
+    def stale_reason(self, gold_hash: str, units: Sequence[str] | None = None) -> str | None:
+        """Why this result cannot be ranked with current ones, or None."""
+        if self.gold_hash != gold_hash:
+            return f"gold {self.gold_hash[:12]}"
+        scheme = self.data["signature"]["settings"].get("unit")
+        if scheme != UNIT_SCHEME:
+            return f"unit scheme {scheme or 'none'}, not {UNIT_SCHEME}"
+        try:
+            counts = self.unit_counts()
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"no usable per-unit counts: {exc}"
+        if units is not None and self.data["layers"] and counts.units != tuple(units):
+            return "per-unit counts for other units than the current articles"
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class LoadedResults:
     current: tuple[ResultEntry, ...]
     stale: tuple[ResultEntry, ...]
     broken: tuple[tuple[str, str], ...]  # (file name, problem)
+    stale_reasons: tuple[str, ...] = ()  # parallel to ``stale``
 
 
-def load_results(results_dir: Path, gold_hash: str) -> LoadedResults:
-    """Read every ``*.json`` in ``results_dir``; sort out stale and broken ones."""
+def load_results(
+    results_dir: Path, gold_hash: str, units: Sequence[str] | None = None
+) -> LoadedResults:
+    """Read every ``*.json`` in ``results_dir``; sort out stale and broken ones.
+
+    A result is stale when it was scored against another gold, or has no
+    per-unit counts for the current unit scheme (and, given ``units``, the
+    current corpus's unit ids).
+    """
     current: list[ResultEntry] = []
-    stale: list[ResultEntry] = []
+    stale: list[tuple[ResultEntry, str]] = []
     broken: list[tuple[str, str]] = []
     for path in sorted(results_dir.glob("*.json")):
         try:
@@ -134,63 +187,215 @@ def load_results(results_dir: Path, gold_hash: str) -> LoadedResults:
             broken.append((path.name, problems[0]))
             continue
         entry = ResultEntry(path, data)
-        (current if entry.gold_hash == gold_hash else stale).append(entry)
+        reason = entry.stale_reason(gold_hash, units)
+        if reason is None:
+            current.append(entry)
+        else:
+            stale.append((entry, reason))
     key = lambda e: (e.name, e.path.name)  # noqa: E731
-    return LoadedResults(tuple(sorted(current, key=key)), tuple(sorted(stale, key=key)), tuple(broken))
+    stale.sort(key=lambda pair: key(pair[0]))
+    return LoadedResults(
+        tuple(sorted(current, key=key)),
+        tuple(e for e, _ in stale),
+        tuple(broken),
+        tuple(r for _, r in stale),
+    )
+
+
+DASH = "\u2013"
 
 
 def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return DASH if value is None else f"{value:.3f}"
 
 
-def _ranks(scores: Sequence[float]) -> list[int]:
-    """Competition ranking ("1, 1, 3") over scores already sorted descending."""
-    ranks: list[int] = []
-    for i, score in enumerate(scores):
-        ranks.append(ranks[-1] if i and score == scores[i - 1] else i + 1)
-    return ranks
+def _ci(interval: Interval | None, bold: bool = False) -> str:
+    if interval is None:
+        return DASH
+    value = f"**{interval.value:.3f}**" if bold else f"{interval.value:.3f}"
+    return f"{value} ({interval.low:.3f}{DASH}{interval.high:.3f})"
 
 
-def _layer_table(layer: str, entries: Sequence[ResultEntry]) -> str:
+@dataclass(frozen=True)
+class BoardRow:
+    """One system in one table: its tier and intervals."""
+
+    entry: ResultEntry
+    tiered: Tiered
+    intervals: Mapping[str, Interval]  # metric key -> interval
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the leaderboard shows that needs statistics, computed once."""
+
+    layers: Mapping[str, tuple[BoardRow, ...]]
+    overall: tuple[BoardRow, ...]
+    settings: StatsSettings
+
+
+def _intervals(
+    counts: UnitCounts, layer: str, keys: Sequence[str], settings: StatsSettings
+) -> dict[str, Interval]:
+    """Intervals of several metrics of one layer from one matrix product."""
+    matrix = counts.layers[layer]
+    total = matrix.sum(axis=0)
+    n = matrix.shape[0]
+    sums = resample_weights(n, settings.bootstrap_trials, settings.seed) @ matrix if n else None
+    tail = (1.0 - settings.confidence) / 2.0
+    out: dict[str, Interval] = {}
+    for key in keys:
+        value = float(metric_values(layer, key, total))
+        if sums is None:
+            low = high = value
+        else:
+            low, high = (
+                float(q) for q in np.quantile(metric_values(layer, key, sums), [tail, 1 - tail])
+            )
+        out[key] = Interval(value, low, high, settings.confidence, settings.bootstrap_trials)
+    return out
+
+
+def _tiered_rows(
+    entries: Sequence[ResultEntry],
+    counts: Mapping[str, UnitCounts],
+    statistic: Statistic,
+    settings: StatsSettings,
+    intervals: Mapping[str, Mapping[str, Interval]],
+) -> tuple[BoardRow, ...]:
+    by_key = {e.path.name: e for e in entries}
+    tiers = significance_tiers({k: counts[k] for k in by_key}, statistic, settings)
+    return tuple(BoardRow(by_key[t.name], t, intervals[t.name]) for t in tiers)
+
+
+def build_board(results: LoadedResults, settings: StatsSettings = DEFAULT_STATS) -> Board:
+    """Intervals and tiers for every table (see module doc)."""
+    counts = {e.path.name: e.unit_counts() for e in results.current}
+    layers: dict[str, tuple[BoardRow, ...]] = {}
+    for layer in LAYERS:
+        attempted = [e for e in results.current if layer in e.data["layers"]]
+        prefix = PRIMARY[layer].removesuffix("_f1")
+        keys = (*F1_METRICS[layer], f"{prefix}_precision", f"{prefix}_recall")
+        intervals = {
+            e.path.name: _intervals(counts[e.path.name], layer, keys, settings) for e in attempted
+        }
+        layers[layer] = _tiered_rows(
+            attempted, counts, layer_statistic(layer, PRIMARY[layer]), settings, intervals
+        )
+    complete = [e for e in results.current if all(layer in e.data["layers"] for layer in LAYERS)]
+    mean = mean_primary_statistic(LAYERS)
+    overall_intervals: dict[str, dict[str, Interval]] = {}
+    for e in complete:
+        overall_intervals[e.path.name] = {
+            "mean": confidence_interval(counts[e.path.name], mean, settings)
+        }
+    overall = _tiered_rows(complete, counts, mean, settings, overall_intervals)
+    return Board(layers, overall, settings)
+
+
+def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
     primary = PRIMARY[layer]
     prefix = primary.removesuffix("_f1")
-    attempted = [e for e in entries if layer in e.data["layers"]]
-    attempted.sort(key=lambda e: (-(e.metric(layer, primary) or 0.0), e.name))
-    headers = ["Rank", "System", "Version", "P", "R", "F1", *(h for h, _ in EXTRA_COLUMNS[layer])]
-    rows = []
-    ranks = _ranks([e.metric(layer, primary) or 0.0 for e in attempted])
-    for rank, e in zip(ranks, attempted, strict=True):
-        rows.append(
+    headers = [
+        "Tier",
+        "System",
+        "Version",
+        "P",
+        "R",
+        "F1 (95% CI)",
+        *(f"{h} (95% CI)" if key in F1_METRICS[layer] else h for h, key in EXTRA_COLUMNS[layer]),
+    ]
+    table = []
+    for row in rows:
+        e = row.entry
+        table.append(
             [
-                str(rank),
+                str(row.tiered.tier),
                 md_text(e.name),
                 md_text(e.version, 40),
                 _fmt(e.metric(layer, f"{prefix}_precision")),
                 _fmt(e.metric(layer, f"{prefix}_recall")),
-                f"**{_fmt(e.metric(layer, primary))}**",
-                *(_fmt(e.metric(layer, key)) for _, key in EXTRA_COLUMNS[layer]),
+                _ci(row.intervals.get(primary), bold=True),
+                *(
+                    _ci(row.intervals.get(key))
+                    if key in F1_METRICS[layer]
+                    else _fmt(e.metric(layer, key))
+                    for _, key in EXTRA_COLUMNS[layer]
+                ),
             ]
         )
-    if not rows:
+    if not table:
         return "_No system attempted this layer._"
-    return tabulate(rows, headers, tablefmt="github", disable_numparse=True)
+    return tabulate(table, headers, tablefmt="github", disable_numparse=True)
 
 
-def _overall_table(entries: Sequence[ResultEntry]) -> str:
-    complete = [e for e in entries if all(layer in e.data["layers"] for layer in LAYERS)]
-    if not complete:
+def _overall_table(rows: Sequence[BoardRow]) -> str:
+    if not rows:
         return "_No system attempted all four layers._"
-    scored = sorted(
-        ((sum(e.metric(layer, PRIMARY[layer]) or 0.0 for layer in LAYERS) / len(LAYERS), e) for e in complete),
-        key=lambda pair: (-pair[0], pair[1].name),
-    )
-    headers = ["Rank", "System", *(LAYER_TITLES[layer] for layer in LAYERS), "Mean"]
-    ranks = _ranks([s for s, _ in scored])
-    rows = [
-        [str(rank), md_text(e.name), *(_fmt(e.metric(layer, PRIMARY[layer])) for layer in LAYERS), f"**{_fmt(mean)}**"]
-        for rank, (mean, e) in zip(ranks, scored, strict=True)
+    headers = ["Tier", "System", *(LAYER_TITLES[layer] for layer in LAYERS), "Mean (95% CI)"]
+    table = [
+        [
+            str(row.tiered.tier),
+            md_text(row.entry.name),
+            *(_fmt(row.entry.metric(layer, PRIMARY[layer])) for layer in LAYERS),
+            _ci(row.intervals["mean"], bold=True),
+        ]
+        for row in rows
     ]
-    return tabulate(rows, headers, tablefmt="github", disable_numparse=True)
+    return tabulate(table, headers, tablefmt="github", disable_numparse=True)
+
+
+def plot_points(rows: Sequence[BoardRow], layer: str) -> list[PRPoint]:
+    prefix = PRIMARY[layer].removesuffix("_f1")
+    points = []
+    for row in rows:
+        p = row.intervals[f"{prefix}_precision"]
+        r = row.intervals[f"{prefix}_recall"]
+        f = row.intervals[PRIMARY[layer]]
+        points.append(
+            PRPoint(
+                row.entry.name,
+                p.value,
+                r.value,
+                (p.low, p.high),
+                (r.low, r.high),
+                f.value,
+                (f.low, f.high),
+                row.tiered.tier,
+            )
+        )
+    return points
+
+
+def render_plots(board: Board) -> dict[str, str]:
+    """Layer → SVG text of its precision-recall plot (every layer, even an empty one)."""
+    s = board.settings
+    note = (
+        f"Bars: {s.confidence:.0%} bootstrap intervals over paragraphs "
+        f"({s.bootstrap_trials:,} resamples, seed {s.seed}); "
+        f"colour: significance tier (alpha {s.alpha:g})."
+    )
+    return {
+        layer: pr_plot_svg(
+            f"{LAYER_TITLES[layer]}: {PRIMARY_TITLES[layer]}",
+            plot_points(board.layers[layer], layer),
+            note,
+        )
+        for layer in LAYERS
+    }
+
+
+def _stats_paragraph(settings: StatsSettings) -> str:
+    return (
+        f"Each F1 is followed by its {settings.confidence:.0%} bootstrap confidence interval "
+        f"(percentile method, {settings.bootstrap_trials:,} resamples of the articles' "
+        "paragraphs). "
+        "Systems are grouped into significance tiers rather than ranked: a tier holds its best "
+        "system and every system whose primary F1 is not significantly different from it "
+        f"(paired approximate randomization test over paragraphs, {settings.permutation_trials:,} "
+        f"trials, p ≥ {settings.alpha:g}); the next tier starts from the best system left. "
+        "Within a tier, systems are listed by F1. See `benchmark/stats.py`."
+    )
 
 
 def read_notes(path: Path) -> dict[str, str]:
@@ -209,8 +414,20 @@ def read_notes(path: Path) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in notes.items() if "\n".join(v).strip()}
 
 
-def render(results: LoadedResults, signature_line: str, notes: Mapping[str, str]) -> str:
-    """The whole ``LEADERBOARD.md`` as a string."""
+def render(
+    results: LoadedResults,
+    signature_line: str,
+    notes: Mapping[str, str],
+    plots: Mapping[str, str] | None = None,
+    settings: StatsSettings = DEFAULT_STATS,
+    board: Board | None = None,
+) -> str:
+    """The whole ``LEADERBOARD.md`` as a string.
+
+    ``plots`` maps layers to the relative paths of their plot images, embedded
+    under each table; ``board`` reuses statistics already computed.
+    """
+    board = board or build_board(results, settings)
     out: list[str] = [
         "# troopbench leaderboard",
         "",
@@ -222,26 +439,41 @@ def render(results: LoadedResults, signature_line: str, notes: Mapping[str, str]
         "Every gold document counts, including those a system skipped. "
         "A layer a system does not attempt is shown as not attempted, never as zero.",
         "",
+        _stats_paragraph(board.settings),
+        "",
         "## Overall",
         "",
-        "Mean of the four primary F1 scores, for systems that attempted every layer.",
+        "Mean of the four primary F1 scores, for systems that attempted every layer; "
+        "tiers by the same test on the mean.",
         "",
-        _overall_table(results.current),
+        _overall_table(board.overall),
         "",
     ]
     for layer in LAYERS:
         out += [
             f"## {LAYER_TITLES[layer]}",
             "",
-            f"Ranked by {PRIMARY_TITLES[layer]}; P and R belong to that metric.",
+            f"Tiers by {PRIMARY_TITLES[layer]}; P and R belong to that metric.",
             "",
-            _layer_table(layer, results.current),
+            _layer_table(layer, board.layers[layer]),
             "",
         ]
+        if plots and layer in plots and board.layers[layer]:
+            out += [
+                f"![{LAYER_TITLES[layer]}: precision and recall per system, with 95% intervals]"
+                f"({plots[layer]})",
+                "",
+            ]
         if layer in notes:
             out += [notes[layer], ""]
+
+    def missing(e: ResultEntry) -> str:
+        return ", ".join(
+            LAYER_TITLES[layer].lower() for layer in LAYERS if layer not in e.data["layers"]
+        )
+
     not_attempted = [
-        f"- {md_text(e.name)}: {', '.join(LAYER_TITLES[layer].lower() for layer in LAYERS if layer not in e.data['layers'])}"
+        f"- {md_text(e.name)}: {missing(e)}"
         for e in results.current
         if any(layer not in e.data["layers"] for layer in LAYERS)
     ]
@@ -250,22 +482,58 @@ def render(results: LoadedResults, signature_line: str, notes: Mapping[str, str]
     errors = [(e, len(e.data["errors"])) for e in results.current if e.data["errors"]]
     if errors:
         out += ["## Run errors", ""]
-        out += [f"- {md_text(e.name)}: {n} recorded error(s), see `{md_text(e.path.name)}`" for e, n in errors]
+        out += [
+            f"- {md_text(e.name)}: {n} recorded error(s), see `{md_text(e.path.name)}`"
+            for e, n in errors
+        ]
         out += [""]
+    inconsistent = [
+        e
+        for e in results.current
+        if any(not d.get("per_unit", {}).get("consistent", True) for d in e.data["layers"].values())
+    ]
+    if inconsistent:
+        out += [
+            "## Notes on intervals",
+            "",
+            "For these systems a predicted span crosses a line break, so the per-paragraph counts "
+            "the intervals are computed from differ slightly from the document totals "
+            "(see `benchmark/scoring.py`):",
+            "",
+            *(f"- {md_text(e.name)}" for e in inconsistent),
+            "",
+        ]
     if results.stale:
         out += [
             "## Stale results",
             "",
-            "Scored against another version of the gold; not ranked. Re-run these systems.",
+            "Scored against another version of the gold, or without the per-paragraph counts "
+            "intervals and tiers need; not ranked. Re-run these systems.",
             "",
         ]
-        out += [f"- {md_text(e.name)} (gold {md_text(e.gold_hash[:12])})" for e in results.stale]
+        reasons = results.stale_reasons or tuple(f"gold {e.gold_hash[:12]}" for e in results.stale)
+        out += [
+            f"- {md_text(e.name)} ({md_text(r, 120)})"
+            for e, r in zip(results.stale, reasons, strict=True)
+        ]
         out += [""]
     if results.broken:
         out += ["## Unreadable results files", ""]
         out += [f"- {md_text(name)}: {md_text(problem, 200)}" for name, problem in results.broken]
         out += [""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def build(
+    results: LoadedResults,
+    signature_line: str,
+    notes: Mapping[str, str],
+    plot_links: Mapping[str, str] | None = None,
+    settings: StatsSettings = DEFAULT_STATS,
+) -> tuple[str, dict[str, str]]:
+    """``LEADERBOARD.md`` and the SVG plots (layer → text), from one computation."""
+    board = build_board(results, settings)
+    return render(results, signature_line, notes, plot_links, settings, board), render_plots(board)
 
 
 def check(path: Path, expected: str) -> tuple[bool, str]:
@@ -280,4 +548,3 @@ def check(path: Path, expected: str) -> tuple[bool, str]:
         tofile=f"{path.name} (from results)",
     )
     return False, "".join(diff)
-

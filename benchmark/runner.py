@@ -9,6 +9,16 @@ invalid items inside an otherwise valid output count as spurious.
 
 A thread that hangs past its timeout cannot be killed from Python; it is
 abandoned (it is a daemon thread and dies with the process) and reported.
+
+Results files (``results/<name>.json``) carry, per attempted layer, the
+metrics, the per-document counts, the per-unit counts the leaderboard's
+intervals and significance tiers are computed from (``per_unit``: the field
+names of :func:`benchmark.scoring.unit_fields` and one row of integers per
+unit; ``consistent`` says whether the units sum to the document totals, see
+:mod:`benchmark.scoring`) and the number of items rejected by validation per
+document (``invalid``). Beside each results file the validated predictions
+are written as ``results/<name>.predictions.jsonl`` in the prediction format,
+so that error reports can be rebuilt from committed files.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ from benchmark.gold import Gold
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError, Prediction, parse_prediction
 from benchmark.schemas import schema_validator
-from benchmark.scoring import Evaluation, evaluate
+from benchmark.scoring import Evaluation, evaluate, flatten, unit_fields
 from benchmark.signature import current_signature
 from benchmark.systems import Extractor
 
@@ -66,7 +76,7 @@ def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]
     def target() -> None:
         try:
             box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - a system may raise anything
+        except BaseException as exc:  # a system may raise anything
             box["error"] = exc
 
     thread = threading.Thread(target=target, daemon=True, name="troopbench-extract")
@@ -98,14 +108,16 @@ def _check_output(
     for layer in LAYERS:
         if layer in raw and layer not in layers:
             errors.append(
-                ItemError(name, document.doc_id, f"/{layer}", "layer not declared by the system; ignored")
+                ItemError(
+                    name, document.doc_id, f"/{layer}", "layer not declared by the system; ignored"
+                )
             )
             del raw[layer]
         elif layer in layers and layer not in raw:
             raw[layer] = []
     try:
         parsed, item_errors = parse_prediction(raw, document.text, name, document.doc_id)
-    except Exception as exc:  # noqa: BLE001 - garbage of any kind must not stop the run
+    except Exception as exc:  # garbage of any kind must not stop the run
         return DocPredictions(document.doc_id), [
             *errors,
             ItemError(name, document.doc_id, "", f"unreadable output: {type(exc).__name__}: {exc}"),
@@ -136,11 +148,18 @@ def run_system(
         seconds[document.doc_id] = time.perf_counter() - started
         doc_errors: list[ItemError]
         if status == "timeout":
-            doc_errors = [ItemError(system.name, document.doc_id, "", f"timed out after {timeout:g} s")]
+            doc_errors = [
+                ItemError(system.name, document.doc_id, "", f"timed out after {timeout:g} s")
+            ]
             parsed = _empty(document.doc_id, layers)
         elif status == "error":
             doc_errors = [
-                ItemError(system.name, document.doc_id, "", f"extract raised {type(value).__name__}: {value}")
+                ItemError(
+                    system.name,
+                    document.doc_id,
+                    "",
+                    f"extract raised {type(value).__name__}: {value}",
+                )
             ]
             parsed = _empty(document.doc_id, layers)
         else:
@@ -164,6 +183,18 @@ def run_system(
 # ------------------------------------------------------------------ results files
 
 
+def _per_unit(evaluation: Evaluation, layer: str) -> dict[str, Any]:
+    per_unit = evaluation.per_unit[layer]
+    rows = {u: list(flatten(layer, c)) for u, c in per_unit.items()}
+    consistent = True
+    for doc_id, counts in evaluation.per_doc[layer].items():
+        prefix = f"{doc_id}:"
+        doc_rows = [r for u, r in rows.items() if u.startswith(prefix)]
+        summed = [sum(col) for col in zip(*doc_rows, strict=True)] if doc_rows else []
+        consistent = consistent and summed == list(flatten(layer, counts))
+    return {"fields": list(unit_fields(layer)), "consistent": consistent, "counts": rows}
+
+
 def build_results(
     gold: Gold,
     *,
@@ -181,6 +212,9 @@ def build_results(
             "metrics": evaluation.metrics(layer),
             "per_document": {d: c.to_dict() for d, c in evaluation.per_doc[layer].items()},
         }
+        if layer in evaluation.per_unit:
+            layers[layer]["per_unit"] = _per_unit(evaluation, layer)
+            layers[layer]["invalid"] = dict(evaluation.invalid.get(layer, {}))
     return {
         "format": RESULTS_FORMAT,
         "signature": signature.to_dict(),
@@ -201,22 +235,66 @@ def build_results(
 def score_outcome(gold: Gold, outcome: RunOutcome) -> dict[str, Any]:
     evaluation = evaluate(gold, outcome.predictions, frozenset(outcome.layers))
     return build_results(
-        gold, system=outcome.system, version=outcome.version, evaluation=evaluation, errors=outcome.errors
+        gold,
+        system=outcome.system,
+        version=outcome.version,
+        evaluation=evaluation,
+        errors=outcome.errors,
     )
 
 
+def _safe_name(system: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in system).strip(".") or "system"
+
+
 def results_path(results_dir: Path, system: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in system).strip(".") or "system"
-    return results_dir / f"{safe}.json"
+    return results_dir / f"{_safe_name(system)}.json"
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON via a temporary file and an atomic rename: never half a file."""
+def predictions_path(results_dir: Path, system: str) -> Path:
+    """Where the validated predictions of ``system`` are written, beside its results."""
+    return results_dir / f"{_safe_name(system)}.predictions.jsonl"
+
+
+def _is_number_row(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
+def dumps_json(data: Any) -> str:
+    """``json.dumps(indent=2)``, except that a list of numbers stays on one line
+    (per-unit count rows), so results files stay short and diff well."""
+
+    def emit(value: Any, level: int) -> str:
+        pad, inner = "  " * level, "  " * (level + 1)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = []
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise TypeError(f"keys must be str, not {type(k).__name__}")
+                items.append(f"{inner}{json.dumps(k, ensure_ascii=False)}: {emit(v, level + 1)}")
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(value, list | tuple):
+            if not value:
+                return "[]"
+            if _is_number_row(list(value)):
+                return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+            return "[\n" + ",\n".join(inner + emit(v, level + 1) for v in value) + "\n" + pad + "]"
+        return json.dumps(value, ensure_ascii=False)
+
+    return emit(data, 0) + "\n"
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -224,6 +302,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON via a temporary file and an atomic rename: never half a file."""
+    text = dumps_json(data)  # serialise first: a failure leaves no temporary file
+    _write_text_atomic(path, text)
+
+
+def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
+    """Write validated predictions as JSONL (one line per document, doc_id order)."""
+    lines = [
+        json.dumps(predictions[doc_id].to_json(), ensure_ascii=False, sort_keys=False)
+        for doc_id in sorted(predictions)
+    ]
+    _write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
 def validate_results(data: Any) -> list[str]:

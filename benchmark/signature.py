@@ -1,14 +1,21 @@
 """The signature every reported number carries (as sacrebleu's does).
 
 A signature names what produced a score: the troopbench version, the gold
-version (a hash over the canonical gold and the article texts) and the
-matching settings of each layer. Two numbers are comparable only when their
-signatures are equal.
+version (a hash over the canonical gold and the article texts), the matching
+settings of each layer, and the statistics settings: the resampling unit
+(:mod:`benchmark.units`), the confidence level and number of bootstrap
+resamples of the intervals, the number of trials and the level of the paired
+approximate randomization test, and the random seed (:mod:`benchmark.stats`).
+Two numbers are comparable only when their signatures are equal; the same
+signature and the same results files give the same intervals and p-values,
+byte for byte.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from benchmark.units import UNIT_SCHEME
 
 #: Matching settings, versioned: change a tag whenever a matcher's semantics change.
 MATCH_SETTINGS: dict[str, str] = {
@@ -21,10 +28,42 @@ MATCH_SETTINGS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class StatsSettings:
+    """How intervals and significance tests are computed (all part of the signature)."""
+
+    bootstrap_trials: int = 10_000
+    permutation_trials: int = 10_000
+    seed: int = 12345
+    alpha: float = 0.05
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.bootstrap_trials < 1 or self.permutation_trials < 1:
+            raise ValueError("the numbers of bootstrap resamples and test trials must be positive")
+        if not 0.0 < self.alpha < 1.0 or not 0.0 < self.confidence < 1.0:
+            raise ValueError("alpha and the confidence level must lie strictly between 0 and 1")
+        if self.seed < 0 or self.seed >= 2**32:
+            raise ValueError("the seed must be an integer in [0, 2**32)")
+
+    def items(self) -> tuple[tuple[str, str], ...]:
+        return (
+            ("unit", UNIT_SCHEME),
+            ("ci", f"bootstrap-pct{self.confidence * 100:g}"),
+            ("boot", str(self.bootstrap_trials)),
+            ("ar", str(self.permutation_trials)),
+            ("alpha", f"{self.alpha:g}"),
+            ("seed", str(self.seed)),
+        )
+
+
+DEFAULT_STATS = StatsSettings()
+
+
+@dataclass(frozen=True, slots=True)
 class Signature:
     version: str
     gold_hash: str
-    settings: tuple[tuple[str, str], ...] = tuple(MATCH_SETTINGS.items())
+    settings: tuple[tuple[str, str], ...] = (*MATCH_SETTINGS.items(), *DEFAULT_STATS.items())
 
     def line(self) -> str:
         """One line, ``key:value`` pairs joined by ``|``."""
@@ -41,7 +80,8 @@ class Signature:
         }
 
 
-def current_signature(gold_hash: str) -> Signature:
+def current_signature(gold_hash: str, stats: StatsSettings | None = None) -> Signature:
     from benchmark import __version__
 
-    return Signature(__version__, gold_hash)
+    settings = (*MATCH_SETTINGS.items(), *(stats or DEFAULT_STATS).items())
+    return Signature(__version__, gold_hash, settings)

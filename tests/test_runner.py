@@ -44,12 +44,19 @@ class GoldEcho:
             if self.misbehave == "garbage":
                 return {"entities": "lots"}  # type: ignore[return-value]
             if self.misbehave == "bad-items":
-                return Prediction(document.doc_id, entities=[EntityPrediction("ORG", 0, 99_999)], timexes=[])
+                return Prediction(
+                    document.doc_id, entities=[EntityPrediction("ORG", 0, 99_999)], timexes=[]
+                )
         doc = self.gold.documents[document.doc_id]
         return Prediction(
             document.doc_id,
-            entities=[EntityPrediction(m.type, m.span.start, m.span.end, m.span.text) for m in doc.entities],
-            timexes=[TimexPrediction(t.value, t.type, t.span.start, t.span.end) for t in doc.timexes],
+            entities=[
+                EntityPrediction(m.type, m.span.start, m.span.end, m.span.text)
+                for m in doc.entities
+            ],
+            timexes=[
+                TimexPrediction(t.value, t.type, t.span.start, t.span.end) for t in doc.timexes
+            ],
         )
 
 
@@ -65,7 +72,10 @@ def test_perfect_system_scores_one(mini_gold: Gold) -> None:
     assert results["not_attempted"] == ["troop_counts", "stances"]
     for layer in ("entities", "timexes"):
         metrics = results["layers"][layer]["metrics"]
-        assert all(v == 1.0 for k, v in metrics.items() if k.endswith(("_f1", "_accuracy"))), (layer, metrics)
+        assert all(v == 1.0 for k, v in metrics.items() if k.endswith(("_f1", "_accuracy"))), (
+            layer,
+            metrics,
+        )
 
 
 @pytest.mark.parametrize(
@@ -77,7 +87,9 @@ def test_perfect_system_scores_one(mini_gold: Gold) -> None:
         ("bad-items", "end 99999 is beyond the end of the text"),
     ],
 )
-def test_failures_are_recorded_and_the_run_goes_on(mini_gold: Gold, misbehave: str, message: str) -> None:
+def test_failures_are_recorded_and_the_run_goes_on(
+    mini_gold: Gold, misbehave: str, message: str
+) -> None:
     started = time.perf_counter()
     outcome = run_system(GoldEcho(mini_gold, misbehave), documents(mini_gold), timeout=0.5)
     assert time.perf_counter() - started < 10
@@ -130,3 +142,95 @@ def test_results_signature(mini_gold: Gold) -> None:
     assert sig["gold_hash"] == mini_gold.sha256
     assert sig["line"].startswith("troopbench:") and f"gold:{mini_gold.short_hash}" in sig["line"]
     assert set(results["layers"]) | set(results["not_attempted"]) == set(LAYERS)
+
+
+# ------------------------------------------------------------------ per-unit counts and predictions
+
+
+def test_results_carry_per_unit_counts_and_rejected_items(mini_gold: Gold) -> None:
+    from benchmark.scoring import unit_fields
+    from benchmark.units import corpus_units
+
+    outcome = run_system(GoldEcho(mini_gold, "bad-items"), documents(mini_gold))
+    results = score_outcome(mini_gold, outcome)
+    assert not validate_results(results)
+    units = corpus_units([(d, g.document.text) for d, g in mini_gold.documents.items()])
+    for layer in ("entities", "timexes"):
+        per_unit = results["layers"][layer]["per_unit"]
+        assert per_unit["fields"] == list(unit_fields(layer))
+        assert list(per_unit["counts"]) == list(units)
+        assert all(len(row) == len(per_unit["fields"]) for row in per_unit["counts"].values())
+        assert per_unit["consistent"] is True
+    assert results["layers"]["entities"]["invalid"] == {BAD_DOC: 1}
+    assert results["layers"]["timexes"]["invalid"] == {}
+    strict_spu = per_unit_value(results, "entities", f"{BAD_DOC}:unplaced", "strict.spu")
+    assert strict_spu == 1  # the rejected item sits in the document's unplaced unit
+    assert "unit:paragraph1" in results["signature"]["line"]
+
+
+def per_unit_value(results: dict, layer: str, unit: str, field: str) -> int:  # type: ignore[type-arg]
+    per_unit = results["layers"][layer]["per_unit"]
+    return int(per_unit["counts"][unit][per_unit["fields"].index(field)])
+
+
+def test_count_rows_stay_on_one_line(tmp_path: Path, mini_gold: Gold) -> None:
+    results = score_outcome(mini_gold, run_system(GoldEcho(mini_gold), documents(mini_gold)))
+    path = tmp_path / "r.json"
+    write_json_atomic(path, results)
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == results
+    row = next(iter(results["layers"]["entities"]["per_unit"]["counts"].values()))
+    assert json.dumps(row) in text  # "[0, 1, ...]" on one line
+    assert '"format": "troopbench-results/1"' in text  # the rest is indented as before
+
+
+def test_predictions_file_round_trips_the_score(tmp_path: Path, mini_gold: Gold) -> None:
+    from benchmark.error_report import restore_invalid
+    from benchmark.predictions import load_predictions
+    from benchmark.runner import predictions_path, write_predictions_atomic
+    from benchmark.scoring import evaluate
+
+    outcome = run_system(GoldEcho(mini_gold, "bad-items"), documents(mini_gold))
+    results = score_outcome(mini_gold, outcome)
+    path = predictions_path(tmp_path, "echo")
+    assert path.name == "echo.predictions.jsonl"
+    write_predictions_atomic(path, outcome.predictions)
+    texts = {d: g.document.text for d, g in mini_gold.documents.items()}
+    loaded = load_predictions(path, texts)
+    assert loaded.errors == ()  # only validated items were written
+    again = evaluate(mini_gold, restore_invalid(results, loaded.documents), loaded.attempted())
+    for layer in outcome.layers:
+        assert {d: c.to_dict() for d, c in again.per_doc[layer].items()} == results["layers"][
+            layer
+        ]["per_document"]
+
+
+def test_cli_score_writes_predictions_beside_results(tmp_path: Path, mini_copy: Path) -> None:
+    from benchmark.cli import main
+
+    line = {
+        "doc_id": BAD_DOC,
+        "entities": [
+            {"type": "ORG", "start": 0, "end": 8},
+            {"type": "ORG", "start": 0, "end": 999},
+        ],
+    }
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    common = [
+        "--results",
+        str(tmp_path / "results"),
+        "--gold",
+        str(mini_copy / "gold"),
+        "--seeds",
+        str(mini_copy / "seeds"),
+    ]
+    assert main(["score", str(source), "--name", "cli", *common]) == 0
+    written = (
+        (tmp_path / "results" / "cli.predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    assert [json.loads(x) for x in written] == [
+        {"doc_id": BAD_DOC, "entities": [{"type": "ORG", "start": 0, "end": 8, "text": "Pentagon"}]}
+    ]
+    results = json.loads((tmp_path / "results" / "cli.json").read_text(encoding="utf-8"))
+    assert results["layers"]["entities"]["invalid"] == {BAD_DOC: 1}
