@@ -398,18 +398,26 @@ def _stats_paragraph(settings: StatsSettings) -> str:
     )
 
 
+#: Key of the commentary before the first layer heading of ``results/NOTES.md``.
+PREAMBLE = "preamble"
+
+
 def read_notes(path: Path) -> dict[str, str]:
-    """Layer → commentary paragraph(s) from ``results/NOTES.md`` (may be absent)."""
+    """Layer → commentary paragraph(s) from ``results/NOTES.md`` (may be absent).
+
+    Text between the file's title and its first ``## layer`` heading is
+    returned under :data:`PREAMBLE` and shown before the tables.
+    """
     if not path.is_file():
         return {}
-    notes: dict[str, list[str]] = {}
-    current: str | None = None
+    notes: dict[str, list[str]] = {PREAMBLE: []}
+    current = PREAMBLE
     for line in path.read_text(encoding="utf-8").splitlines():
         heading = re.fullmatch(r"##\s+(\w+)\s*", line)
         if heading:
             current = heading.group(1)
             notes[current] = []
-        elif current is not None:
+        elif not line.startswith("# "):
             notes[current].append(line)
     return {k: "\n".join(v).strip() for k, v in notes.items() if "\n".join(v).strip()}
 
@@ -441,6 +449,7 @@ def render(
         "",
         _stats_paragraph(board.settings),
         "",
+        *([notes[PREAMBLE], ""] if PREAMBLE in notes else []),
         "## Overall",
         "",
         "Mean of the four primary F1 scores, for systems that attempted every layer; "

@@ -236,3 +236,12 @@ def test_cli_compare(
     write(results, "stale", stale)
     assert main(["compare", "perfect", "stale", "--results", str(results)]) == 1
     assert "different gold" in capsys.readouterr().err
+
+
+def test_notes_preamble_and_sections(tmp_path: Path) -> None:
+    from benchmark.leaderboard import PREAMBLE, read_notes
+
+    path = tmp_path / "NOTES.md"
+    path.write_text("# Title\n\nBefore the tables.\n\n## entities\n\nAbout entities.\n\n## stances\n", encoding="utf-8")
+    notes = read_notes(path)
+    assert notes == {PREAMBLE: "Before the tables.", "entities": "About entities."}
