@@ -83,7 +83,8 @@ def stance_kappa(evaluation: Evaluation) -> KappaResult:
     from sklearn.metrics import cohen_kappa_score
 
     pairs = [
-        p for p in evaluation.total("stances").label_pairs  # type: ignore[union-attr]
+        p
+        for p in evaluation.total("stances").label_pairs  # type: ignore[union-attr]
         if p[1] != CONFLICT
     ]
     if not pairs:
@@ -151,8 +152,12 @@ def _span_diffs(
             lines.append(f"boundary: A {_context(text, sa, ea)} vs B {_context(text, sb, eb)}")
         elif xa != xb:
             lines.append(f"attributes: {_context(text, sa, ea)} A {xa} vs B {xb}")
-    lines += [f"only A: {_context(text, *a_items[i][:2])} {a_items[i][2]}" for i in result.unmatched_gold]
-    lines += [f"only B: {_context(text, *b_items[j][:2])} {b_items[j][2]}" for j in result.unmatched_pred]
+    lines += [
+        f"only A: {_context(text, *a_items[i][:2])} {a_items[i][2]}" for i in result.unmatched_gold
+    ]
+    lines += [
+        f"only B: {_context(text, *b_items[j][:2])} {b_items[j][2]}" for j in result.unmatched_pred
+    ]
     return lines
 
 
@@ -170,22 +175,42 @@ def disagreements(a: Gold, b: Gold) -> list[str]:
             ],
             "entities": _span_diffs(
                 text,
-                [(m.span.start, m.span.end, f"{m.type} {a.registry.entries[m.entity].name}") for m in da.entities],
-                [(m.span.start, m.span.end, f"{m.type} {b.registry.entries[m.entity].name}") for m in db.entities],
+                [
+                    (m.span.start, m.span.end, f"{m.type} {a.registry.entries[m.entity].name}")
+                    for m in da.entities
+                ],
+                [
+                    (m.span.start, m.span.end, f"{m.type} {b.registry.entries[m.entity].name}")
+                    for m in db.entities
+                ],
             ),
             "timexes": _span_diffs(
                 text,
-                [(t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip()) for t in da.timexes],
-                [(t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip()) for t in db.timexes],
+                [
+                    (t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip())
+                    for t in da.timexes
+                ],
+                [
+                    (t.span.start, t.span.end, f"{t.type} {t.value} {t.mod or ''}".strip())
+                    for t in db.timexes
+                ],
             ),
             "troop_counts": _span_diffs(
                 text,
                 [
-                    (c.span.start, c.span.end, f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}")
+                    (
+                        c.span.start,
+                        c.span.end,
+                        f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}",
+                    )
                     for c in da.troop_counts
                 ],
                 [
-                    (c.span.start, c.span.end, f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}")
+                    (
+                        c.span.start,
+                        c.span.end,
+                        f"{c.value} {c.qualifier} {c.force} {c.location} {c.time}",
+                    )
                     for c in db.troop_counts
                 ],
             ),
@@ -198,9 +223,7 @@ def disagreements(a: Gold, b: Gold) -> list[str]:
 
 def _stance_diffs(a: Gold, b: Gold, doc_id: str) -> list[str]:
     def names(g: Gold) -> dict[str, str]:
-        return {
-            g.registry.entries[s.holder].name: s.label for s in g.documents[doc_id].stances
-        }
+        return {g.registry.entries[s.holder].name: s.label for s in g.documents[doc_id].stances}
 
     sa, sb = names(a), names(b)
     lines = []
@@ -233,24 +256,45 @@ def span_agreement_rows(reference: Gold, other: Gold) -> list[tuple[str, str, fl
                 out |= {(doc_id, name, x.start, x.end) for x in getattr(s, attr)}
         return out
 
-    def shared(x: set[tuple[str, str, int, int]], names: set[tuple[str, str]]) -> set[tuple[str, str, int, int]]:
+    def shared(
+        x: set[tuple[str, str, int, int]], names: set[tuple[str, str]]
+    ) -> set[tuple[str, str, int, int]]:
         return {t for t in x if (t[0], t[1]) in names}
 
     holders_a = {(d, name) for d, name, *_ in spans(reference, "holder_mentions")}
     holders_b = {(d, name) for d, name, *_ in spans(other, "holder_mentions")}
     common = holders_a & holders_b
     dct = [
-        {(doc_id, e.span.start, e.span.end) for doc_id, doc in g.documents.items() for e in doc.document.dct_evidence}
+        {
+            (doc_id, e.span.start, e.span.end)
+            for doc_id, doc in g.documents.items()
+            for e in doc.document.dct_evidence
+        }
         for g in (reference, other)
     ]
     dct_tp = len(dct[0] & dct[1])
     from benchmark.metrics import PRF
 
     return [
-        ("stances", "holder-mention span F1 (exact)",
-         _span_set_prf(shared(spans(reference, "holder_mentions"), common), shared(spans(other, "holder_mentions"), common))),
-        ("stances", "evidence span F1 (exact)",
-         _span_set_prf(shared(spans(reference, "evidence"), common), shared(spans(other, "evidence"), common))),
-        ("metadata", "dct evidence span F1 (exact)",
-         PRF(tp=dct_tp, fp=len(dct[1]) - dct_tp, fn=len(dct[0]) - dct_tp).score().f1),
+        (
+            "stances",
+            "holder-mention span F1 (exact)",
+            _span_set_prf(
+                shared(spans(reference, "holder_mentions"), common),
+                shared(spans(other, "holder_mentions"), common),
+            ),
+        ),
+        (
+            "stances",
+            "evidence span F1 (exact)",
+            _span_set_prf(
+                shared(spans(reference, "evidence"), common),
+                shared(spans(other, "evidence"), common),
+            ),
+        ),
+        (
+            "metadata",
+            "dct evidence span F1 (exact)",
+            PRF(tp=dct_tp, fp=len(dct[1]) - dct_tp, fn=len(dct[0]) - dct_tp).score().f1,
+        ),
     ]

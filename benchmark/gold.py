@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,9 @@ def _read_json(path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(path.name, "", f"not UTF-8: {exc}"))
     except json.JSONDecodeError as exc:
         problems.append(
-            Problem(path.name, "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+            Problem(
+                path.name, "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            )
         )
     return None
 
@@ -139,7 +142,9 @@ def _schema_problems(file: str, data: Any, definition: str) -> list[Problem]:
     validator = schema_validator("gold", definition)
     return [
         Problem(file, json_pointer(err.absolute_path), err.message)
-        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        for err in sorted(
+            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        )
     ]
 
 
@@ -152,7 +157,11 @@ _NUMBER = re.compile(r"\d[\d,]*")
 def _check_span(file: str, pointer: str, span: Mapping[str, Any], text: str) -> list[Problem]:
     start, end, surface = span["start"], span["end"], span["text"]
     if end > len(text):
-        return [Problem(file, pointer, f"end {end} is beyond the end of the text ({len(text)} characters)")]
+        return [
+            Problem(
+                file, pointer, f"end {end} is beyond the end of the text ({len(text)} characters)"
+            )
+        ]
     if start >= end:
         return [Problem(file, pointer, f"empty or inverted span: start {start} >= end {end}")]
     if text[start:end] != surface:
@@ -170,7 +179,7 @@ def _check_span(file: str, pointer: str, span: Mapping[str, Any], text: str) -> 
 def _check_flat(file: str, layer: str, items: Sequence[Mapping[str, Any]]) -> list[Problem]:
     order = sorted(range(len(items)), key=lambda i: (items[i]["start"], items[i]["end"]))
     problems = []
-    for a, b in zip(order, order[1:], strict=False):
+    for a, b in pairwise(order):
         if items[b]["start"] < items[a]["end"]:
             problems.append(
                 Problem(
@@ -192,7 +201,11 @@ def _registry_problems(file: str, data: Mapping[str, Any]) -> list[Problem]:
         pointer = f"/entities/{i}"
         if entry["id"] in seen:
             problems.append(
-                Problem(file, pointer + "/id", f"duplicate id {entry['id']!r} (first at /entities/{seen[entry['id']]})")
+                Problem(
+                    file,
+                    pointer + "/id",
+                    f"duplicate id {entry['id']!r} (first at /entities/{seen[entry['id']]})",
+                )
             )
         seen.setdefault(entry["id"], i)
         for j, alias in enumerate(entry["aliases"]):
@@ -211,13 +224,25 @@ def _registry_problems(file: str, data: Mapping[str, Any]) -> list[Problem]:
 
 
 def _document_problems(
-    file: str, data: Mapping[str, Any], doc_id: str, text: str, registry: Mapping[str, Mapping[str, Any]]
+    file: str,
+    data: Mapping[str, Any],
+    doc_id: str,
+    text: str,
+    registry: Mapping[str, Mapping[str, Any]],
 ) -> list[Problem]:
     problems: list[Problem] = []
     if data["doc_id"] != doc_id:
-        problems.append(Problem(file, "/doc_id", f"doc_id {data['doc_id']!r} does not match the file name {doc_id!r}"))
+        problems.append(
+            Problem(
+                file,
+                "/doc_id",
+                f"doc_id {data['doc_id']!r} does not match the file name {doc_id!r}",
+            )
+        )
     if data["title"] not in text.split("\n"):
-        problems.append(Problem(file, "/title", f"title {data['title']!r} is not a line of the article"))
+        problems.append(
+            Problem(file, "/title", f"title {data['title']!r} is not a line of the article")
+        )
     try:
         dt.date.fromisoformat(data["dct"])
     except ValueError:
@@ -230,23 +255,38 @@ def _document_problems(
         problems += _check_span(file, pointer, m, text)
         entry = registry.get(m["entity"])
         if entry is None:
-            problems.append(Problem(file, pointer + "/entity", f"entity id {m['entity']!r} is not in the registry"))
+            problems.append(
+                Problem(
+                    file, pointer + "/entity", f"entity id {m['entity']!r} is not in the registry"
+                )
+            )
             continue
         if entry["type"] != m["type"]:
             problems.append(
-                Problem(file, pointer + "/type", f"type {m['type']} differs from the registry's {entry['type']} for {m['entity']!r}")
+                Problem(
+                    file,
+                    pointer + "/type",
+                    f"type {m['type']} differs from the registry's {entry['type']} "
+                    f"for {m['entity']!r}",
+                )
             )
         names = {normalize_name(a) for a in (entry["name"], *entry["aliases"])}
         if normalize_name(m["text"]) not in names:
             problems.append(
-                Problem(file, pointer + "/text", f"{m['text']!r} is not among the registry aliases of {m['entity']!r}")
+                Problem(
+                    file,
+                    pointer + "/text",
+                    f"{m['text']!r} is not among the registry aliases of {m['entity']!r}",
+                )
             )
     problems += _check_flat(file, "entities", data["entities"])
 
     for i, t in enumerate(data["timexes"]):
         problems += _check_span(file, f"/timexes/{i}", t, text)
         if not is_timex3_value(t["value"]):
-            problems.append(Problem(file, f"/timexes/{i}/value", f"{t['value']!r} is not a TIMEX3 value"))
+            problems.append(
+                Problem(file, f"/timexes/{i}/value", f"{t['value']!r} is not a TIMEX3 value")
+            )
     problems += _check_flat(file, "timexes", data["timexes"])
 
     for i, c in enumerate(data["troop_counts"]):
@@ -255,20 +295,33 @@ def _document_problems(
         digits = _NUMBER.search(c["text"])
         if digits and int(digits.group().replace(",", "")) != c["value"]:
             problems.append(
-                Problem(file, pointer + "/value", f"value {c['value']} does not match the number written {c['text']!r}")
+                Problem(
+                    file,
+                    pointer + "/value",
+                    f"value {c['value']} does not match the number written {c['text']!r}",
+                )
             )
         for key in ("force", "location"):
             if c[key] is not None and c[key] not in registry:
-                problems.append(Problem(file, f"{pointer}/{key}", f"{key} {c[key]!r} is not in the registry"))
+                problems.append(
+                    Problem(file, f"{pointer}/{key}", f"{key} {c[key]!r} is not in the registry")
+                )
 
     holders: dict[str, int] = {}
     for i, s in enumerate(data["stances"]):
         pointer = f"/stances/{i}"
         if s["holder"] not in registry:
-            problems.append(Problem(file, pointer + "/holder", f"holder {s['holder']!r} is not in the registry"))
+            problems.append(
+                Problem(file, pointer + "/holder", f"holder {s['holder']!r} is not in the registry")
+            )
         if s["holder"] in holders:
             problems.append(
-                Problem(file, pointer + "/holder", f"second stance for {s['holder']!r} (first at /stances/{holders[s['holder']]}); one record per holder per document")
+                Problem(
+                    file,
+                    pointer + "/holder",
+                    f"second stance for {s['holder']!r} (first at /stances/"
+                    f"{holders[s['holder']]}); one record per holder per document",
+                )
             )
         holders.setdefault(s["holder"], i)
         for key in ("holder_mentions", "evidence"):
@@ -281,10 +334,14 @@ def _document_problems(
 
 
 def _canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
 
 
-def _collect(gold_dir: Path, seeds_dir: Path) -> tuple[list[Problem], Any, dict[str, Any], dict[str, str]]:
+def _collect(
+    gold_dir: Path, seeds_dir: Path
+) -> tuple[list[Problem], Any, dict[str, Any], dict[str, str]]:
     problems: list[Problem] = []
     seeds = seed_paths(seeds_dir)
     if not seeds:
@@ -292,7 +349,9 @@ def _collect(gold_dir: Path, seeds_dir: Path) -> tuple[list[Problem], Any, dict[
     registry_path = gold_dir / REGISTRY_FILE
     registry_data = None
     if not registry_path.is_file():
-        problems.append(Problem(REGISTRY_FILE, "", f"the entity registry is missing from {gold_dir}"))
+        problems.append(
+            Problem(REGISTRY_FILE, "", f"the entity registry is missing from {gold_dir}")
+        )
     else:
         registry_data = _read_json(registry_path, problems)
         if registry_data is not None:
@@ -302,9 +361,13 @@ def _collect(gold_dir: Path, seeds_dir: Path) -> tuple[list[Problem], Any, dict[
                 registry_data = None
     doc_files = {p.stem: p for p in sorted(gold_dir.glob("*.json")) if p.name != REGISTRY_FILE}
     for doc_id in sorted(set(seeds) - set(doc_files)):
-        problems.append(Problem(f"{doc_id}.json", "", f"seed {seeds[doc_id].name} has no gold file"))
+        problems.append(
+            Problem(f"{doc_id}.json", "", f"seed {seeds[doc_id].name} has no gold file")
+        )
     for doc_id in sorted(set(doc_files) - set(seeds)):
-        problems.append(Problem(doc_files[doc_id].name, "", f"no seed article {doc_id}.txt for this gold file"))
+        problems.append(
+            Problem(doc_files[doc_id].name, "", f"no seed article {doc_id}.txt for this gold file")
+        )
     texts = {doc_id: read_seed(seeds[doc_id]) for doc_id in sorted(set(seeds) & set(doc_files))}
     docs: dict[str, Any] = {}
     registry_map = {e["id"]: e for e in registry_data["entities"]} if registry_data else {}
@@ -360,7 +423,9 @@ def _build_document(doc_id: str, text: str, data: Mapping[str, Any]) -> GoldDocu
         troop_counts=tuple(
             sorted(
                 (
-                    TroopCount(_span(c), c["value"], c["qualifier"], c["force"], c["location"], c["time"])
+                    TroopCount(
+                        _span(c), c["value"], c["qualifier"], c["force"], c["location"], c["time"]
+                    )
                     for c in data["troop_counts"]
                 ),
                 key=lambda c: (c.span.start, c.span.end),
@@ -395,11 +460,12 @@ def load_gold(gold_dir: Path | str | None = None, seeds_dir: Path | str | None =
             for e in sorted(registry_data["entities"], key=lambda e: e["id"])
         }
     )
-    documents = {doc_id: _build_document(doc_id, texts[doc_id], docs[doc_id]) for doc_id in sorted(docs)}
+    documents = {
+        doc_id: _build_document(doc_id, texts[doc_id], docs[doc_id]) for doc_id in sorted(docs)
+    }
     digest = hashlib.sha256()
     digest.update(_canonical(registry_data))
     for doc_id in sorted(docs):
         digest.update(_canonical(docs[doc_id]))
         digest.update(hashlib.sha256(texts[doc_id].encode("utf-8")).digest())
     return Gold(registry, documents, digest.hexdigest())
-

@@ -261,11 +261,20 @@ def parse_prediction(
     errors: list[ItemError] = []
     doc = doc_id or (raw.get("doc_id", "?") if isinstance(raw, Mapping) else "?")
     if not isinstance(raw, Mapping):
-        errors.append(ItemError(source, doc, "", f"expected a JSON object, got {type(raw).__name__}"))
+        errors.append(
+            ItemError(source, doc, "", f"expected a JSON object, got {type(raw).__name__}")
+        )
         return DocPredictions(doc), errors
     unknown = sorted(set(raw) - {"doc_id", *LAYERS})
     if unknown:
-        errors.append(ItemError(source, doc, "", f"unknown key(s) {', '.join(unknown)}; expected doc_id and {', '.join(LAYERS)}"))
+        errors.append(
+            ItemError(
+                source,
+                doc,
+                "",
+                f"unknown key(s) {', '.join(unknown)}; expected doc_id and {', '.join(LAYERS)}",
+            )
+        )
     layers: dict[str, tuple[object, ...] | None] = {}
     invalid: dict[str, int] = {}
     for layer in LAYERS:
@@ -274,7 +283,9 @@ def parse_prediction(
             continue
         items = raw[layer]
         if not isinstance(items, list):
-            errors.append(ItemError(source, doc, f"/{layer}", f"expected a list, got {type(items).__name__}"))
+            errors.append(
+                ItemError(source, doc, f"/{layer}", f"expected a list, got {type(items).__name__}")
+            )
             layers[layer] = ()
             invalid[layer] = 1
             continue
@@ -282,10 +293,16 @@ def parse_prediction(
         kept = []
         for i, item in enumerate(items):
             pointer = f"/{layer}/{i}"
-            schema_errors = sorted(validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path)))
+            schema_errors = sorted(
+                validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path))
+            )
             if schema_errors:
                 first = schema_errors[0]
-                errors.append(ItemError(source, doc, pointer + json_pointer(first.absolute_path), first.message))
+                errors.append(
+                    ItemError(
+                        source, doc, pointer + json_pointer(first.absolute_path), first.message
+                    )
+                )
                 invalid[layer] = invalid.get(layer, 0) + 1
                 continue
             try:
@@ -329,15 +346,28 @@ def load_predictions(path: Path, texts: Mapping[str, str]) -> PredictionsFile:
             try:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
-                errors.append(ItemError(source, where, "", f"not valid JSON: {exc.msg} at column {exc.colno}"))
+                errors.append(
+                    ItemError(source, where, "", f"not valid JSON: {exc.msg} at column {exc.colno}")
+                )
                 continue
             doc_id = raw.get("doc_id") if isinstance(raw, dict) else None
             if not isinstance(doc_id, str) or doc_id not in texts:
                 known = ", ".join(sorted(texts))
-                errors.append(ItemError(source, where, "/doc_id", f"unknown doc_id {doc_id!r}; known: {known}"))
+                errors.append(
+                    ItemError(
+                        source, where, "/doc_id", f"unknown doc_id {doc_id!r}; known: {known}"
+                    )
+                )
                 continue
             if doc_id in documents:
-                errors.append(ItemError(source, where, "/doc_id", f"second line for {doc_id}; only the first is scored"))
+                errors.append(
+                    ItemError(
+                        source,
+                        where,
+                        "/doc_id",
+                        f"second line for {doc_id}; only the first is scored",
+                    )
+                )
                 continue
             parsed, item_errors = parse_prediction(raw, texts[doc_id], source, doc_id)
             documents[doc_id] = parsed

@@ -81,7 +81,8 @@ def _instantiate(obj: object, label: str) -> Extractor:
         candidate = candidate()
     if not _looks_like_system(candidate):
         raise SystemNotFound(
-            f"{label} is not a troopbench system: it needs name, version, layers and extract(document)"
+            f"{label} is not a troopbench system: "
+            "it needs name, version, layers and extract(document)"
         )
     layers = tuple(candidate.layers)  # type: ignore[attr-defined]
     unknown = [layer for layer in layers if layer not in LAYERS]
@@ -150,13 +151,17 @@ def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[S
         try:
             system = loader(name)
         except SystemUnavailable as exc:
-            infos.append(SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}"))
+            infos.append(
+                SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}")
+            )
             continue
         except SystemNotFound as exc:
             infos.append(SystemInfo(name, target, False, "", (), str(exc)))
             continue
         doc = (type(system).__doc__ or "").strip().splitlines()
         infos.append(
-            SystemInfo(name, target, True, str(system.version), tuple(system.layers), doc[0] if doc else "")
+            SystemInfo(
+                name, target, True, str(system.version), tuple(system.layers), doc[0] if doc else ""
+            )
         )
     return infos

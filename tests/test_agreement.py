@@ -37,8 +37,16 @@ def changed_copy(mini_copy: Path) -> Gold:
 def test_disagreements_are_listed(mini_gold: Gold, mini_copy: Path) -> None:
     other = changed_copy(mini_copy)
     lines = disagreements(mini_gold, other)
-    assert any(line.startswith(f"{DOC} timexes: attributes:") and "A DATE 2024-W01 vs B DATE 2024-W02" in line for line in lines)
-    assert any(line.startswith(f"{DOC} entities: attributes:") and "A NORP American vs B GPE American" in line for line in lines)
+    assert any(
+        line.startswith(f"{DOC} timexes: attributes:")
+        and "A DATE 2024-W01 vs B DATE 2024-W02" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{DOC} entities: attributes:")
+        and "A NORP American vs B GPE American" in line
+        for line in lines
+    )
     assert f"{DOC} stances: holder Iraq: A FAVOR vs B NEUTRAL" in lines
     assert len(lines) == 3
 
@@ -54,14 +62,17 @@ def test_agreement_figures_and_kappa(mini_gold: Gold, mini_copy: Path) -> None:
     assert rows[("stances", "holder+label F1")] == pytest.approx(2 / 3)
     kappa = stance_kappa(evaluation)
     assert kappa.n == 3
-    # labels A: AGAINST FAVOR NEUTRAL (sorted by holder: iraq, lloyd_austin, pentagon -> FAVOR NEUTRAL AGAINST)
-    # B: NEUTRAL NEUTRAL AGAINST; po = 2/3, pe = (1/3*0 + 1/3*2/3 + 1/3*1/3) = 1/3; kappa = (2/3-1/3)/(2/3) = 0.5
+    # labels by holder (iraq, lloyd_austin, pentagon): A FAVOR NEUTRAL AGAINST,
+    # B NEUTRAL NEUTRAL AGAINST; po = 2/3, pe = 1/3*0 + 1/3*2/3 + 1/3*1/3 = 1/3;
+    # kappa = (2/3 - 1/3) / (1 - 1/3) = 0.5
     assert kappa.kappa == pytest.approx(0.5)
 
 
 def test_cli_agreement(mini_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     g = str(mini_copy / "gold")
-    assert main(["agreement", g, g, "--no-gold", "--diff", "--seeds", str(mini_copy / "seeds")]) == 0
+    assert (
+        main(["agreement", g, g, "--no-gold", "--diff", "--seeds", str(mini_copy / "seeds")]) == 0
+    )
     out = capsys.readouterr().out
     assert "== 0 disagreement(s)" in out
     assert "| stances      | Cohen's kappa (labels, 3 shared holders) | 1.000   |" in out
@@ -77,7 +88,12 @@ def test_span_agreement_on_unscored_spans(mini_gold: Gold, mini_copy: Path) -> N
     ev["start"] += 4
     ev["text"] = ev["text"][4:]
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    rows = {m: v for _, m, v in span_agreement_rows(mini_gold, load_gold(mini_copy / "gold", mini_copy / "seeds"))}
+    rows = {
+        m: v
+        for _, m, v in span_agreement_rows(
+            mini_gold, load_gold(mini_copy / "gold", mini_copy / "seeds")
+        )
+    }
     # 3 evidence spans each side, 2 shared exactly: P = R = 2/3
     assert rows["evidence span F1 (exact)"] == pytest.approx(2 / 3)
     assert rows["holder-mention span F1 (exact)"] == 1.0

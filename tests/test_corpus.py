@@ -25,7 +25,9 @@ def test_every_seed_is_listed() -> None:
     assert sorted(sums) == sorted(p.name for p in SEEDS.glob("*.txt"))
 
 
-@pytest.mark.skipif(not (SHARED / "SHA256SUMS").is_file(), reason="../shared is not beside the repo")
+@pytest.mark.skipif(
+    not (SHARED / "SHA256SUMS").is_file(), reason="../shared is not beside the repo"
+)
 def test_repo_checksums_equal_shared_checksums() -> None:
     assert read_checksums(SEEDS / "SHA256SUMS") == read_checksums(SHARED / "SHA256SUMS")
 

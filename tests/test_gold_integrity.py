@@ -35,7 +35,9 @@ COUNTS = {
 
 
 @pytest.mark.parametrize(("doc_id", "counts"), COUNTS.items())
-def test_counts_per_layer_per_document(gold: Gold, doc_id: str, counts: tuple[int, int, int, int]) -> None:
+def test_counts_per_layer_per_document(
+    gold: Gold, doc_id: str, counts: tuple[int, int, int, int]
+) -> None:
     doc = gold.documents[doc_id]
     assert (len(doc.entities), len(doc.timexes), len(doc.troop_counts), len(doc.stances)) == counts
 
@@ -44,18 +46,55 @@ def test_corpus_totals(gold: Gold) -> None:
     assert list(gold.documents) == sorted(COUNTS)
     assert len(gold.registry.entries) == 79
     types = Counter(m.type for d in gold for m in d.entities)
-    assert types == {"GPE": 190, "ORG": 81, "NORP": 68, "PERSON": 50, "LOC": 3, "FAC": 3, "EVENT": 1}
-    assert Counter(s.label for d in gold for s in d.stances) == {"FAVOR": 14, "AGAINST": 11, "NEUTRAL": 4}
+    assert types == {
+        "GPE": 190,
+        "ORG": 81,
+        "NORP": 68,
+        "PERSON": 50,
+        "LOC": 3,
+        "FAC": 3,
+        "EVENT": 1,
+    }
+    assert Counter(s.label for d in gold for s in d.stances) == {
+        "FAVOR": 14,
+        "AGAINST": 11,
+        "NEUTRAL": 4,
+    }
 
 
 @pytest.mark.parametrize(
     ("doc_id", "dct", "certainty", "title"),
     [
-        ("000_cfbd3f9e2e2eb4de", "2024-01-08", "inferred", "US has no plans to withdraw troops from Iraq, Pentagon says"),
-        ("001_3a9edc2c992913d8", "2020-01-16", "inferred", "Pentagon Says It Won’t Withdraw Troops from Iraq"),
-        ("002_3909ecee38eeaec9", "2024-01-25", "inferred", "Pentagon says US received no request to quit Iraq"),
-        ("003_5d9fcba85c3d5cb5", "2024-01-25", "stated", "U.S. signals it is open to withdrawing some troops from Iraq"),
-        ("004_548f20d3808859fa", "2020-01-06", "inferred", "Pentagon denies reports on US pullback from Iraq"),
+        (
+            "000_cfbd3f9e2e2eb4de",
+            "2024-01-08",
+            "inferred",
+            "US has no plans to withdraw troops from Iraq, Pentagon says",
+        ),
+        (
+            "001_3a9edc2c992913d8",
+            "2020-01-16",
+            "inferred",
+            "Pentagon Says It Won’t Withdraw Troops from Iraq",
+        ),
+        (
+            "002_3909ecee38eeaec9",
+            "2024-01-25",
+            "inferred",
+            "Pentagon says US received no request to quit Iraq",
+        ),
+        (
+            "003_5d9fcba85c3d5cb5",
+            "2024-01-25",
+            "stated",
+            "U.S. signals it is open to withdrawing some troops from Iraq",
+        ),
+        (
+            "004_548f20d3808859fa",
+            "2020-01-06",
+            "inferred",
+            "Pentagon denies reports on US pullback from Iraq",
+        ),
     ],
 )
 def test_metadata(gold: Gold, doc_id: str, dct: str, certainty: str, title: str) -> None:
@@ -74,7 +113,9 @@ def test_metadata(gold: Gold, doc_id: str, dct: str, certainty: str, title: str)
         ("004_548f20d3808859fa", 49, 59, "Washington", "GPE", "washington"),
     ],
 )
-def test_entity_spot_checks(gold: Gold, doc_id: str, start: int, end: int, text: str, type_: str, entity: str) -> None:
+def test_entity_spot_checks(
+    gold: Gold, doc_id: str, start: int, end: int, text: str, type_: str, entity: str
+) -> None:
     mentions = {(m.span.start, m.span.end): m for m in gold.documents[doc_id].entities}
     m = mentions[start, end]
     assert (m.span.text, m.type, m.entity) == (text, type_, entity)
@@ -83,7 +124,13 @@ def test_entity_spot_checks(gold: Gold, doc_id: str, start: int, end: int, text:
 @pytest.mark.parametrize(
     ("doc_id", "text", "value", "type_", "mod"),
     [
-        ("000_cfbd3f9e2e2eb4de", "this week", "2024-W02", "DATE", None),  # resolved mechanically (guidelines)
+        (
+            "000_cfbd3f9e2e2eb4de",
+            "this week",
+            "2024-W02",
+            "DATE",
+            None,
+        ),  # resolved mechanically (guidelines)
         ("000_cfbd3f9e2e2eb4de", "Days before Christmas", "2023-12-25", "DATE", "BEFORE"),
         ("001_3a9edc2c992913d8", "late December 2019", "2019-12", "DATE", "END"),
         ("001_3a9edc2c992913d8", "every day", "P1D", "SET", None),
@@ -93,7 +140,9 @@ def test_entity_spot_checks(gold: Gold, doc_id: str, start: int, end: int, text:
         ("004_548f20d3808859fa", "a day", "P1D", "DURATION", None),
     ],
 )
-def test_timex_spot_checks(gold: Gold, doc_id: str, text: str, value: str, type_: str, mod: str | None) -> None:
+def test_timex_spot_checks(
+    gold: Gold, doc_id: str, text: str, value: str, type_: str, mod: str | None
+) -> None:
     found = [t for t in gold.documents[doc_id].timexes if t.span.text == text]
     assert found, text
     assert (found[0].value, found[0].type, found[0].mod) == (value, type_, mod)
@@ -128,7 +177,9 @@ def test_troop_counts(gold: Gold) -> None:
         ("004_548f20d3808859fa", "william_seely", "FAVOR", "In due deference"),
     ],
 )
-def test_stance_spot_checks(gold: Gold, doc_id: str, holder: str, label: str, evidence_start: str) -> None:
+def test_stance_spot_checks(
+    gold: Gold, doc_id: str, holder: str, label: str, evidence_start: str
+) -> None:
     stances = {s.holder: s for s in gold.documents[doc_id].stances}
     s = stances[holder]
     assert s.label == label

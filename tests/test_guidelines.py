@@ -22,6 +22,12 @@ def test_guideline_quotes_are_verbatim() -> None:
 
 def test_guidelines_cover_every_layer_and_the_hard_cases() -> None:
     text = (ROOT / "gold" / "GUIDELINES.md").read_text(encoding="utf-8")
-    for heading in ("Layer 1: entity mentions", "Layer 2: temporal expressions", "Layer 3: troop counts",
-                    "Layer 4: stances", "Hard cases", "Document creation times"):
+    for heading in (
+        "Layer 1: entity mentions",
+        "Layer 2: temporal expressions",
+        "Layer 3: troop counts",
+        "Layer 4: stances",
+        "Hard cases",
+        "Document creation times",
+    ):
         assert heading in text

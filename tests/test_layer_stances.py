@@ -29,15 +29,37 @@ def p(holder: str, label: str) -> PredictedStance:
 @pytest.mark.parametrize(
     ("gold", "pred", "tuples", "holders", "pairs"),
     [
-        ([g("us", "AGAINST")], [p("us", "AGAINST")], PRF(1, 0, 0), PRF(1, 0, 0), (("AGAINST", "AGAINST"),)),
+        (
+            [g("us", "AGAINST")],
+            [p("us", "AGAINST")],
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            (("AGAINST", "AGAINST"),),
+        ),
         # right holder, wrong label
-        ([g("us", "AGAINST")], [p("us", "FAVOR")], PRF(0, 1, 1), PRF(1, 0, 0), (("AGAINST", "FAVOR"),)),
+        (
+            [g("us", "AGAINST")],
+            [p("us", "FAVOR")],
+            PRF(0, 1, 1),
+            PRF(1, 0, 0),
+            (("AGAINST", "FAVOR"),),
+        ),
         # hedging: two labels for one holder -> CONFLICT, one tuple right, one wrong
-        ([g("us", "AGAINST")], [p("us", "AGAINST"), p("us", "FAVOR")], PRF(1, 1, 0), PRF(1, 0, 0),
-         (("AGAINST", CONFLICT),)),
+        (
+            [g("us", "AGAINST")],
+            [p("us", "AGAINST"), p("us", "FAVOR")],
+            PRF(1, 1, 0),
+            PRF(1, 0, 0),
+            (("AGAINST", CONFLICT),),
+        ),
         # duplicate identical predictions are one tuple
-        ([g("us", "AGAINST")], [p("us", "AGAINST"), p("us", "AGAINST")], PRF(1, 0, 0), PRF(1, 0, 0),
-         (("AGAINST", "AGAINST"),)),
+        (
+            [g("us", "AGAINST")],
+            [p("us", "AGAINST"), p("us", "AGAINST")],
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            (("AGAINST", "AGAINST"),),
+        ),
         # missed holder and spurious holder
         ([g("iraq", "FAVOR")], [p("?someone", "FAVOR")], PRF(0, 1, 1), PRF(0, 1, 1), ()),
         ([], [], PRF(), PRF(), ()),
@@ -51,7 +73,12 @@ def test_stance_table(gold, pred, tuples, holders, pairs) -> None:  # type: igno
 
 
 def test_label_metrics_and_f_avg() -> None:
-    gold = [g("us", "AGAINST"), g("iraq", "FAVOR"), g("pentagon", "AGAINST"), g("austin", "NEUTRAL")]
+    gold = [
+        g("us", "AGAINST"),
+        g("iraq", "FAVOR"),
+        g("pentagon", "AGAINST"),
+        g("austin", "NEUTRAL"),
+    ]
     pred = [p("us", "AGAINST"), p("iraq", "AGAINST"), p("pentagon", "AGAINST"), p("sadr", "FAVOR")]
     c = match_stances(gold, pred)
     # tuples: gold 4, pred 4, tp 2 (us, pentagon)

@@ -24,17 +24,65 @@ def p(start: int | None, end: int | None, value: str, type_: str = "DATE") -> Pr
     ("gold", "pred", "strict", "relaxed", "value", "type_acc", "value_acc"),
     [
         # exact span, right value
-        ([g(0, 6, "2024-01-08")], [p(0, 6, "2024-01-08")], PRF(1, 0, 0), PRF(1, 0, 0), PRF(1, 0, 0), Accuracy(1, 1), Accuracy(1, 1)),
+        (
+            [g(0, 6, "2024-01-08")],
+            [p(0, 6, "2024-01-08")],
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            Accuracy(1, 1),
+            Accuracy(1, 1),
+        ),
         # overlapping span ("last week" vs "week"), wrong value
-        ([g(0, 9, "2024-W01")], [p(5, 9, "2024-W02")], PRF(0, 1, 1), PRF(1, 0, 0), PRF(0, 1, 1), Accuracy(1, 1), Accuracy(0, 1)),
+        (
+            [g(0, 9, "2024-W01")],
+            [p(5, 9, "2024-W02")],
+            PRF(0, 1, 1),
+            PRF(1, 0, 0),
+            PRF(0, 1, 1),
+            Accuracy(1, 1),
+            Accuracy(0, 1),
+        ),
         # wrong type, right value
-        ([g(0, 9, "P2D", "DURATION")], [p(0, 9, "P2D", "DATE")], PRF(1, 0, 0), PRF(1, 0, 0), PRF(1, 0, 0), Accuracy(0, 1), Accuracy(1, 1)),
+        (
+            [g(0, 9, "P2D", "DURATION")],
+            [p(0, 9, "P2D", "DATE")],
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            PRF(1, 0, 0),
+            Accuracy(0, 1),
+            Accuracy(1, 1),
+        ),
         # a miss and a spurious one
-        ([g(0, 4, "2024")], [p(10, 14, "2024")], PRF(0, 1, 1), PRF(0, 1, 1), PRF(0, 1, 1), Accuracy(0, 0), Accuracy(0, 0)),
+        (
+            [g(0, 4, "2024")],
+            [p(10, 14, "2024")],
+            PRF(0, 1, 1),
+            PRF(0, 1, 1),
+            PRF(0, 1, 1),
+            Accuracy(0, 0),
+            Accuracy(0, 0),
+        ),
         # duplicate prediction: one match, one false positive
-        ([g(0, 4, "2024")], [p(0, 4, "2024"), p(0, 4, "2024")], PRF(1, 1, 0), PRF(1, 1, 0), PRF(1, 1, 0), Accuracy(1, 1), Accuracy(1, 1)),
+        (
+            [g(0, 4, "2024")],
+            [p(0, 4, "2024"), p(0, 4, "2024")],
+            PRF(1, 1, 0),
+            PRF(1, 1, 0),
+            PRF(1, 1, 0),
+            Accuracy(1, 1),
+            Accuracy(1, 1),
+        ),
         # no offsets: false positive at span level
-        ([g(0, 4, "2024")], [p(None, None, "2024")], PRF(0, 1, 1), PRF(0, 1, 1), PRF(0, 1, 1), Accuracy(0, 0), Accuracy(0, 0)),
+        (
+            [g(0, 4, "2024")],
+            [p(None, None, "2024")],
+            PRF(0, 1, 1),
+            PRF(0, 1, 1),
+            PRF(0, 1, 1),
+            Accuracy(0, 0),
+            Accuracy(0, 0),
+        ),
         # empty inputs
         ([], [], PRF(), PRF(), PRF(), Accuracy(), Accuracy()),
     ],
@@ -51,8 +99,13 @@ def test_timex_table(gold, pred, strict, relaxed, value, type_acc, value_acc) ->
 def test_value_f1_equals_relaxed_f1_times_value_accuracy() -> None:
     rng = random.Random(7)
     for _ in range(50):
-        gold = [g(i * 10, i * 10 + 5, rng.choice(["2024", "2023"])) for i in range(rng.randint(1, 8))]
-        pred = [p(i * 10 + rng.randint(0, 3), i * 10 + 6, rng.choice(["2024", "2023"])) for i in range(rng.randint(1, 8))]
+        gold = [
+            g(i * 10, i * 10 + 5, rng.choice(["2024", "2023"])) for i in range(rng.randint(1, 8))
+        ]
+        pred = [
+            p(i * 10 + rng.randint(0, 3), i * 10 + 6, rng.choice(["2024", "2023"]))
+            for i in range(rng.randint(1, 8))
+        ]
         c = match_timexes(gold, pred)
         assert c.value.score().f1 == pytest.approx(c.relaxed.score().f1 * c.value_accuracy.value)
 
@@ -72,7 +125,10 @@ def test_invalid_items_are_false_positives() -> None:
 def test_order_independence() -> None:
     rng = random.Random(3)
     gold = [g(i * 7, i * 7 + rng.randint(2, 6), str(2000 + i % 3)) for i in range(30)]
-    pred = [p(s, s + rng.randint(1, 8), str(2000 + rng.randint(0, 2))) for s in (rng.randint(0, 200) for _ in range(30))]
+    pred = [
+        p(s, s + rng.randint(1, 8), str(2000 + rng.randint(0, 2)))
+        for s in (rng.randint(0, 200) for _ in range(30))
+    ]
     base = match_timexes(gold, pred)
     for _ in range(10):
         rng.shuffle(gold)
@@ -82,9 +138,28 @@ def test_order_independence() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["2024", "2024-01", "2024-01-08", "2024-W02", "2023-FA", "2024-Q1", "201X", "20XX",
-     "2024-01-08T14:00", "2024-01-08TMO", "PAST_REF", "PRESENT_REF", "FUTURE_REF",
-     "P2D", "P20Y", "PXW", "PXY", "P1D", "PT5H", "P1DT2H"],
+    [
+        "2024",
+        "2024-01",
+        "2024-01-08",
+        "2024-W02",
+        "2023-FA",
+        "2024-Q1",
+        "201X",
+        "20XX",
+        "2024-01-08T14:00",
+        "2024-01-08TMO",
+        "PAST_REF",
+        "PRESENT_REF",
+        "FUTURE_REF",
+        "P2D",
+        "P20Y",
+        "PXW",
+        "PXY",
+        "P1D",
+        "PT5H",
+        "P1DT2H",
+    ],
 )
 def test_valid_timex3_values(value: str) -> None:
     assert is_timex3_value(value)
@@ -92,8 +167,22 @@ def test_valid_timex3_values(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "2024-13", "2024-01-32", "24-01-08", "2024-W54", "2023-AU", "P", "PT", "P2", "NOW",
-     "past_ref", "2024/01/08", "P2X", "2024-01-08T25:00"],
+    [
+        "",
+        "2024-13",
+        "2024-01-32",
+        "24-01-08",
+        "2024-W54",
+        "2023-AU",
+        "P",
+        "PT",
+        "P2",
+        "NOW",
+        "past_ref",
+        "2024/01/08",
+        "P2X",
+        "2024-01-08T25:00",
+    ],
 )
 def test_invalid_timex3_values(value: str) -> None:
     assert not is_timex3_value(value)

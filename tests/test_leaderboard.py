@@ -242,6 +242,9 @@ def test_notes_preamble_and_sections(tmp_path: Path) -> None:
     from benchmark.leaderboard import PREAMBLE, read_notes
 
     path = tmp_path / "NOTES.md"
-    path.write_text("# Title\n\nBefore the tables.\n\n## entities\n\nAbout entities.\n\n## stances\n", encoding="utf-8")
+    path.write_text(
+        "# Title\n\nBefore the tables.\n\n## entities\n\nAbout entities.\n\n## stances\n",
+        encoding="utf-8",
+    )
     notes = read_notes(path)
     assert notes == {PREAMBLE: "Before the tables.", "entities": "About entities."}

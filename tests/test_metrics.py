@@ -17,7 +17,9 @@ from benchmark.metrics import PRF, Accuracy, NERCounts, f_measure, macro_f1, saf
         (0, 0, 4, 0.0, 0.0, 0.0, True, False),
     ],
 )
-def test_prf_score(tp: int, fp: int, fn: int, p: float, r: float, f1: float, no_pred: bool, no_gold: bool) -> None:
+def test_prf_score(
+    tp: int, fp: int, fn: int, p: float, r: float, f1: float, no_pred: bool, no_gold: bool
+) -> None:
     score = PRF(tp, fp, fn).score()
     assert score.precision == pytest.approx(p)
     assert score.recall == pytest.approx(r)

@@ -115,8 +115,9 @@ class StanceCounts:
         )
 
 
-def holder_index(gold: Sequence[Stance], registry_aliases: Mapping[str, Sequence[str]]
-                 ) -> AliasIndex:
+def holder_index(
+    gold: Sequence[Stance], registry_aliases: Mapping[str, Sequence[str]]
+) -> AliasIndex:
     """Names of one document's gold holders: their aliases and holder-mention texts."""
     names: dict[str, list[str]] = {}
     for s in gold:

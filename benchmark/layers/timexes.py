@@ -28,8 +28,18 @@ from benchmark.spans import Span, align
 
 TIMEX_TYPES: tuple[str, ...] = ("DATE", "TIME", "DURATION", "SET")
 TIMEX_MODS: tuple[str, ...] = (
-    "BEFORE", "AFTER", "ON_OR_BEFORE", "ON_OR_AFTER", "LESS_THAN", "MORE_THAN",
-    "EQUAL_OR_LESS", "EQUAL_OR_MORE", "START", "MID", "END", "APPROX",
+    "BEFORE",
+    "AFTER",
+    "ON_OR_BEFORE",
+    "ON_OR_AFTER",
+    "LESS_THAN",
+    "MORE_THAN",
+    "EQUAL_OR_LESS",
+    "EQUAL_OR_MORE",
+    "START",
+    "MID",
+    "END",
+    "APPROX",
 )
 
 _YEAR = r"(?:\d{4}|\d{3}X|\d{2}XX|\dXXX|XXXX)"
@@ -43,9 +53,7 @@ _DATE = (
     rf"|-(?:SP|SU|FA|WI)|-Q[1-4X]|-H[12X])?"
 )
 _NUM = r"(?:\d+(?:\.\d+)?|X)"
-_DURATION = (
-    rf"P(?:(?:{_NUM}(?:Y|M|W|D|DE|CE|L|Q|H|WE))+(?:T(?:{_NUM}[HMS])+)?|T(?:{_NUM}[HMS])+)"
-)
+_DURATION = rf"P(?:(?:{_NUM}(?:Y|M|W|D|DE|CE|L|Q|H|WE))+(?:T(?:{_NUM}[HMS])+)?|T(?:{_NUM}[HMS])+)"
 _REF = r"(?:PAST_REF|PRESENT_REF|FUTURE_REF)"
 TIMEX3_VALUE = re.compile(rf"^(?:{_DATE}|{_DURATION}|{_REF})$")
 
