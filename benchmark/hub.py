@@ -324,7 +324,8 @@ def _card_metadata(infos: Sequence[ConfigInfo]) -> str:
         multilinguality=["monolingual"],
         size_categories=["n<1K"],
         source_datasets=["original"],
-        annotations_creators=["expert-generated"],
+        # annotators were AI model sessions, adjudicated (gold/README.md, "Agreement")
+        annotations_creators=["machine-generated"],
         language_creators=["found"],
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition", "multi-class-classification"],

@@ -325,7 +325,7 @@ def test_card_yaml_has_the_required_keys(
     assert meta["license_name"] and meta["license_link"] == "LICENSE.md"
     assert meta["language"] == ["en"]
     assert meta["size_categories"] == ["n<1K"]
-    assert meta["annotations_creators"] == ["expert-generated"]
+    assert meta["annotations_creators"] == ["machine-generated"]
     assert meta["source_datasets"] == ["original"]
     assert {"token-classification", "text-classification"} <= set(meta["task_categories"])
     assert "named-entity-recognition" in meta["task_ids"]
