@@ -71,7 +71,7 @@ from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, EntityMention, PredictedEntity
 from benchmark.layers.stances import CONFLICT, LABELS
 from benchmark.layers.timexes import PredictedTimex, Timex
-from benchmark.layers.troops import _pair_within_key
+from benchmark.layers.troops import pair_troops
 from benchmark.predictions import DocPredictions, load_predictions
 from benchmark.scoring import PRIMARY, evaluate, resolved_stances, resolved_troops
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
@@ -405,17 +405,8 @@ def _troop_rows(gold_doc: GoldDocument, pred: DocPredictions, gold: Gold) -> lis
     text = gold_doc.document.text
     resolved = resolved_troops(pred, gold.registry)
     raw = list(pred.troop_counts or ())
-    by_key_gold: dict[Any, list[Any]] = {}
-    by_key_pred: dict[Any, list[Any]] = {}
-    for g in gold_doc.troop_counts:
-        by_key_gold.setdefault((g.value, g.location), []).append(g)
-    for p in resolved:
-        by_key_pred.setdefault((p.value, p.location), []).append(p)
     raw_of = {id(p): r for p, r in zip(resolved, raw, strict=True)}
-    paired: dict[int, Any] = {}
-    for key, golds in by_key_gold.items():
-        for g, p in _pair_within_key(golds, by_key_pred.get(key, [])):
-            paired[id(g)] = p
+    paired = {id(g): p for g, p in pair_troops(gold_doc.troop_counts, resolved)}
 
     def gold_cell(g: Any) -> str:
         return h(

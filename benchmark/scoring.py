@@ -67,7 +67,7 @@ from benchmark.layers.stances import (
     resolve_holder,
 )
 from benchmark.layers.timexes import TimexCounts, match_timexes
-from benchmark.layers.troops import TroopCounts, _pair_within_key, match_troops
+from benchmark.layers.troops import TroopCounts, match_troops, pair_troops
 from benchmark.metrics import PRF, Accuracy, Score
 from benchmark.predictions import DocPredictions
 from benchmark.units import DocUnits, segment
@@ -266,26 +266,19 @@ def _troop_units(
     resolved = resolved_troops(pred, registry)
     invalid = pred.invalid.get("troop_counts", 0)
     tally: dict[str, list[int]] = {u: [0] * 9 for u in units.ids}  # tp fp fn, (correct, total) x 3
-    by_key_gold: dict[Any, list[Any]] = {}
-    by_key_pred: dict[Any, list[Any]] = {}
-    for g in gold_doc.troop_counts:
-        by_key_gold.setdefault((g.value, g.location), []).append(g)
-    for p in resolved:
-        by_key_pred.setdefault((p.value, p.location), []).append(p)
+    paired_gold: set[int] = set()
     paired_pred: set[int] = set()
-    for key, golds in by_key_gold.items():
-        paired_gold: set[int] = set()
-        for g, p in _pair_within_key(golds, by_key_pred.get(key, [])):
-            row = tally[units.at(g.span.start)]
-            row[0] += 1
-            for i, attr in enumerate(("qualifier", "force", "time")):
-                row[3 + 2 * i] += getattr(g, attr) == getattr(p, attr)
-                row[4 + 2 * i] += 1
-            paired_gold.add(id(g))
-            paired_pred.add(id(p))
-        for g in golds:
-            if id(g) not in paired_gold:
-                tally[units.at(g.span.start)][2] += 1
+    for g, p in pair_troops(gold_doc.troop_counts, resolved):
+        row = tally[units.at(g.span.start)]
+        row[0] += 1
+        for i, attr in enumerate(("qualifier", "force", "time")):
+            row[3 + 2 * i] += getattr(g, attr) == getattr(p, attr)
+            row[4 + 2 * i] += 1
+        paired_gold.add(id(g))
+        paired_pred.add(id(p))
+    for g in gold_doc.troop_counts:
+        if id(g) not in paired_gold:
+            tally[units.at(g.span.start)][2] += 1
     for p in resolved:
         if id(p) not in paired_pred:
             tally[place_troop(p, units)][1] += 1

@@ -111,10 +111,11 @@ def _pair_within_key(
     return pairs
 
 
-def match_troops(
-    gold: Sequence[TroopCount], pred: Sequence[PredictedTroopCount], invalid: int = 0
-) -> TroopCounts:
-    """All troop-count counts for one document; invalid items are false positives."""
+def pair_troops(
+    gold: Sequence[TroopCount], pred: Sequence[PredictedTroopCount]
+) -> list[tuple[TroopCount, PredictedTroopCount]]:
+    """Matched (gold, predicted) pairs: same (value, location) tuple, paired
+    within a tuple to agree on as many attributes as possible (see module doc)."""
     by_key_gold: dict[tuple[int, str | None], list[TroopCount]] = {}
     by_key_pred: dict[tuple[int, str | None], list[PredictedTroopCount]] = {}
     for g in gold:
@@ -124,6 +125,14 @@ def match_troops(
     pairs: list[tuple[TroopCount, PredictedTroopCount]] = []
     for key, golds in by_key_gold.items():
         pairs.extend(_pair_within_key(golds, by_key_pred.get(key, [])))
+    return pairs
+
+
+def match_troops(
+    gold: Sequence[TroopCount], pred: Sequence[PredictedTroopCount], invalid: int = 0
+) -> TroopCounts:
+    """All troop-count counts for one document; invalid items are false positives."""
+    pairs = pair_troops(gold, pred)
     tp = len(pairs)
     n = len(pairs)
     return TroopCounts(
