@@ -6,8 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
     from benchmark.gold import Gold
     from benchmark.signature import StatsSettings
@@ -185,31 +185,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not names:
         print("troopbench run: name at least one system, or --all", file=sys.stderr)
         return EXIT_USAGE
+    if args.jobs < 1:
+        print("troopbench run: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
     documents = [d.document for d in gold]
     status = EXIT_OK
+    # build every system first: a wrong name fails before any system has run
+    systems = []
     for name in names:
         try:
-            system = load_system(name)
+            systems.append((name, load_system(name)))
         except SystemNotFound as exc:
             print(f"troopbench: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except SystemUnavailable as exc:
             print(f"troopbench: {exc}", file=sys.stderr)
-            if args.all:
-                continue  # --all runs what is installed and says what is not
-            status = EXIT_UNAVAILABLE
-            continue
-        print(f"running {system.name} {system.version} on {len(documents)} documents", file=sys.stderr)
+            if not args.all:  # --all runs what is installed and says what is not
+                status = EXIT_UNAVAILABLE
+    cache = None
+    if not args.no_cache:
+        from benchmark.cache import PredictionCache
+
+        cache = PredictionCache(args.cache_dir)
+    for ref, system in systems:
+        print(f"running {system.name} {system.version} on {len(documents)} documents",
+              file=sys.stderr)
         try:
             outcome = run_system(
-                system, documents, timeout=args.timeout, fail_fast=args.fail_fast, progress=sys.stderr
+                system,
+                documents,
+                timeout=args.timeout,
+                fail_fast=args.fail_fast,
+                progress=sys.stderr,
+                cache=cache,
+                jobs=args.jobs,
+                system_ref=ref,
             )
         except RunAborted as exc:
             print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
             return EXIT_ABORTED
+        if cache is not None:
+            print(f"  {system.name}: {len(outcome.cached)} of {len(documents)} documents "
+                  f"from the cache ({cache.directory})", file=sys.stderr)
         for error in outcome.errors:
             print(f"  recorded: {error}", file=sys.stderr)
         results = score_outcome(gold, outcome)
@@ -498,9 +518,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
     p.add_argument("--all", action="store_true", help="every installed system")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per document (default 120)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds per document (default 120)")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
+    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="extract N documents at a time, with threads or worker processes "
+                   "as each system allows (default 1); results are the same as with 1")
+    p.add_argument("--no-cache", action="store_true",
+                   help="extract every document again; neither read nor write the cache")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="predictions cache (default: $TROOPBENCH_CACHE_DIR, else "
+                   "$XDG_CACHE_HOME/troopbench, else ~/.cache/troopbench)")
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_run)

@@ -91,6 +91,14 @@ def _exact_phase(
     pred_labels: Sequence[str] | None,
 ) -> list[tuple[int, int]]:
     """Pairs with identical boundaries; the same label first within a span."""
+    g_index = dict(zip(gold, range(len(gold)), strict=True))
+    if len(g_index) == len(gold):
+        # fast path: gold spans are distinct, so each predicted span names at
+        # most one gold; if no two predictions share a gold's span either,
+        # every hit is a pair and no ranking is needed
+        hits = [(g_index[span], pj) for pj, span in enumerate(pred) if span in g_index]
+        if len({gi for gi, _ in hits}) == len(hits):
+            return hits
     golds_at: dict[tuple[int, int], list[int]] = {}
     for gi, span in enumerate(gold):
         golds_at.setdefault(span, []).append(gi)
@@ -119,6 +127,64 @@ def _exact_phase(
     return pairs
 
 
+def _overlap_phase(
+    gold: Sequence[tuple[int, int]],
+    pred: Sequence[tuple[int, int]],
+    gold_labels: Sequence[str] | None,
+    pred_labels: Sequence[str] | None,
+    taken_g: set[int],
+    taken_p: set[int],
+) -> list[tuple[int, int]]:
+    """Ranked greedy pairs among the spans the exact phase left (adds to the taken sets).
+
+    No pair found here has identical boundaries: after the exact phase, every
+    span shared by both sides has all its gold or all its predicted items taken.
+    """
+    rest_g = [gi for gi in range(len(gold)) if gi not in taken_g]
+    rest_p = [pj for pj in range(len(pred)) if pj not in taken_p]
+    if not rest_g or not rest_p:
+        return []
+    candidates = []
+    for a, b in _overlapping_pairs([gold[i] for i in rest_g], [pred[j] for j in rest_p]):
+        gi, pj = rest_g[a], rest_p[b]
+        g, p = gold[gi], pred[pj]
+        g_label = gold_labels[gi] if gold_labels is not None else ""
+        p_label = pred_labels[pj] if pred_labels is not None else ""
+        overlap = min(g[1], p[1]) - max(g[0], p[0])
+        key = (g_label != p_label, -overlap, (g[1] - g[0]) + (p[1] - p[0]), g, p, g_label, p_label)
+        candidates.append((key, gi, pj))
+    candidates.sort(key=lambda c: c[0])
+    pairs: list[tuple[int, int]] = []
+    for _, gi, pj in candidates:
+        if gi in taken_g or pj in taken_p:
+            continue
+        taken_g.add(gi)
+        taken_p.add(pj)
+        pairs.append((gi, pj))
+    return pairs
+
+
+def align_phases(
+    gold: Sequence[tuple[int, int]],
+    pred: Sequence[tuple[int, int]],
+    gold_labels: Sequence[str] | None = None,
+    pred_labels: Sequence[str] | None = None,
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], set[int], set[int]]:
+    """:func:`align`'s pairs split by phase, unordered: (exact-boundary pairs,
+    overlap pairs, taken gold indices, taken predicted indices).
+
+    Every pair of the second list has different boundaries. Scorers that only
+    count pairs use this and skip building the sorted :class:`Alignment`.
+    """
+    if (gold_labels is None) != (pred_labels is None):
+        raise ValueError("give labels for both sides or for neither")
+    exact = _exact_phase(gold, pred, gold_labels, pred_labels)
+    taken_g = {gi for gi, _ in exact}
+    taken_p = {pj for _, pj in exact}
+    over = _overlap_phase(gold, pred, gold_labels, pred_labels, taken_g, taken_p)
+    return exact, over, taken_g, taken_p
+
+
 def align(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
@@ -131,31 +197,9 @@ def align(
     left over go through the overlap sweep and the ranked greedy choice, so
     the cost stays close to linear in the number of spans.
     """
-    if (gold_labels is None) != (pred_labels is None):
-        raise ValueError("give labels for both sides or for neither")
-    pairs = _exact_phase(gold, pred, gold_labels, pred_labels)
-    taken_g = {gi for gi, _ in pairs}
-    taken_p = {pj for _, pj in pairs}
-    rest_g = [gi for gi in range(len(gold)) if gi not in taken_g]
-    rest_p = [pj for pj in range(len(pred)) if pj not in taken_p]
-    candidates = []
-    for a, b in _overlapping_pairs([gold[i] for i in rest_g], [pred[j] for j in rest_p]):
-        gi, pj = rest_g[a], rest_p[b]
-        g, p = gold[gi], pred[pj]
-        g_label = gold_labels[gi] if gold_labels is not None else ""
-        p_label = pred_labels[pj] if pred_labels is not None else ""
-        overlap = min(g[1], p[1]) - max(g[0], p[0])
-        key = (g_label != p_label, -overlap, (g[1] - g[0]) + (p[1] - p[0]), g, p, g_label, p_label)
-        candidates.append((key, gi, pj))
-    candidates.sort(key=lambda c: c[0])
-    for _, gi, pj in candidates:
-        if gi in taken_g or pj in taken_p:
-            continue
-        taken_g.add(gi)
-        taken_p.add(pj)
-        pairs.append((gi, pj))
+    exact, over, taken_g, taken_p = align_phases(gold, pred, gold_labels, pred_labels)
     return Alignment(
-        pairs=tuple(sorted(pairs)),
+        pairs=tuple(sorted(exact + over)),
         unmatched_gold=tuple(i for i in range(len(gold)) if i not in taken_g),
         unmatched_pred=tuple(j for j in range(len(pred)) if j not in taken_p),
     )

@@ -14,9 +14,12 @@ and scores them with:
   both seqeval and the troopbench figure it is checked against see each
   overlapping run of predictions reduced to its first.
 
-Each (tool, size) runs in a fresh subprocess, ``--repeat`` times; the median
-wall time and the peak resident memory (``ru_maxrss``, minus the same
-subprocess's baseline after imports and data generation) are printed.
+Each (tool, size) runs in a fresh subprocess, ``--repeat`` times, the rounds
+interleaved (every pair once, then every pair again ...) so that a slow spell
+of a shared machine hits every pair alike; the median wall time and the peak
+resident memory (``ru_maxrss``, minus the same subprocess's baseline after
+imports and data generation) are printed, and "Nx slower" is the median over
+the rounds of the two tools' time ratio within the round.
 Counts are compared: troopbench vs nervaluate on the documents where
 nervaluate 1.2.1 is correct (no prediction overlapping two golds, no gold
 overlapped twice; see tests/test_nervaluate_differential.py), and troopbench
@@ -199,21 +202,38 @@ def child(tool: str, size: int, seed: int) -> None:
     print(json.dumps({"seconds": seconds, "peak_kib": peak - base, "counts": counts}))
 
 
-def measure(tool: str, size: int, repeat: int) -> dict[str, Any]:
-    runs = []
+def run_child(tool: str, size: int) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", tool, str(size)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def measure_all(plan: list[tuple[int, str]], repeat: int) -> dict[tuple[int, str], dict[str, Any]]:
+    """Every (size, tool) ``repeat`` times, interleaved (round r of every pair
+    before round r + 1), so that a slow spell of the machine hits all of them
+    alike; medians, and per pair the runs themselves for paired ratios."""
+    runs: dict[tuple[int, str], list[dict[str, Any]]] = {key: [] for key in plan}
     for _ in range(repeat):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", tool, str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        runs.append(json.loads(proc.stdout))
+        for key in plan:
+            runs[key].append(run_child(key[1], key[0]))
     return {
-        "seconds": statistics.median(r["seconds"] for r in runs),
-        "peak_mib": statistics.median(r["peak_kib"] for r in runs) / 1024,
-        "counts": runs[0]["counts"],
+        key: {
+            "seconds": statistics.median(r["seconds"] for r in rs),
+            "peak_mib": statistics.median(r["peak_kib"] for r in rs) / 1024,
+            "counts": rs[0]["counts"],
+            "runs": [r["seconds"] for r in rs],
+        }
+        for key, rs in runs.items()
     }
+
+
+def slower(theirs: dict[str, Any], ours: dict[str, Any]) -> float:
+    """Median over the rounds of their time / our time in the same round."""
+    return statistics.median(t / o for t, o in zip(theirs["runs"], ours["runs"], strict=True))
 
 
 def compare_counts(size: int, ours: list[Any], theirs: list[Any]) -> tuple[int, int, int]:
@@ -254,26 +274,35 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]), 0)
         return
-    print(f"{'mentions':>9} {'tool':>10} {'seconds':>9} {'us/mention':>10} {'peak MiB':>9}  notes")
-    for size in (int(s) for s in args.sizes.split(",")):
-        ours = measure("troopbench", size, args.repeat)
-        rows = [("troopbench", ours, "")]
+    sizes = [int(x) for x in args.sizes.split(",")]
+    plan = []
+    for size in sizes:
+        plan.append((size, "troopbench"))
         if size <= args.nervaluate_max:
-            nerv = measure("nervaluate", size, args.repeat)
+            plan.append((size, "nervaluate"))
+        if size <= args.seqeval_max:
+            plan.append((size, "seqeval"))
+    results = measure_all(plan, args.repeat)
+    print(f"{'mentions':>9} {'tool':>10} {'seconds':>9} {'us/mention':>10} {'peak MiB':>9}  notes")
+    for size in sizes:
+        ours = results[size, "troopbench"]
+        rows = [("troopbench", ours, "")]
+        if (size, "nervaluate") in results:
+            nerv = results[size, "nervaluate"]
             safe, equal, differ = compare_counts(size, ours["counts"], nerv["counts"])
             note = (
-                f"{nerv['seconds'] / ours['seconds']:.1f}x slower than troopbench; "
+                f"{slower(nerv, ours):.1f}x slower than troopbench; "
                 f"counts equal on {equal}/{safe} docs where nervaluate is correct; "
                 f"differs on {differ} docs with multiple overlaps"
             )
             rows.append(("nervaluate", nerv, note))
-        if size <= args.seqeval_max:
-            seq = measure("seqeval", size, args.repeat)
+        if (size, "seqeval") in results:
+            seq = results[size, "seqeval"]
             ref = troopbench_strict_prf(generate(size))
             theirs = seq["counts"][0]
             same = all(abs(ref[k] - theirs[k]) < 1e-12 for k in ("precision", "recall", "f1"))
             note = (
-                f"{seq['seconds'] / ours['seconds']:.1f}x slower than troopbench; strict P/R/F1 "
+                f"{slower(seq, ours):.1f}x slower than troopbench; strict P/R/F1 "
                 f"{'equal' if same else 'DIFFERENT'} (overlapping predictions reduced to the first)"
             )
             rows.append(("seqeval", seq, note))

@@ -234,3 +234,32 @@ def test_cli_score_writes_predictions_beside_results(tmp_path: Path, mini_copy: 
     ]
     results = json.loads((tmp_path / "results" / "cli.json").read_text(encoding="utf-8"))
     assert results["layers"]["entities"]["invalid"] == {BAD_DOC: 1}
+
+
+def test_results_validation_reports_what_the_schema_reports(mini_gold: Gold) -> None:
+    """validate_results checks plain count rows itself: the problems must be the
+    schema's own, row errors included."""
+    from benchmark.schemas import schema_validator
+
+    def schema_problems(data: dict) -> list[str]:  # type: ignore[type-arg]
+        errors = schema_validator("results").iter_errors(data)
+        return [
+            f"{'/' + '/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
+        ]
+
+    results = score_outcome(mini_gold, run_system(GoldEcho(mini_gold), documents(mini_gold)))
+    assert validate_results(results) == schema_problems(results) == []
+    damaged = json.loads(json.dumps(results))
+    rows = damaged["layers"]["entities"]["per_unit"]["counts"]
+    first, second, third = list(rows)[:3]
+    rows[first][0] = -1
+    rows[first][1] = 1.5
+    rows[second] = "x"
+    rows[third][2] = True
+    rows["no-unit-number"] = [1, 2]
+    damaged["layers"]["timexes"]["per_unit"]["counts"] = []
+    damaged["system"]["name"] = ""
+    problems = validate_results(damaged)
+    assert problems == schema_problems(damaged)
+    assert len(problems) == 7

@@ -54,10 +54,11 @@ from dataclasses import dataclass, field
 
 from benchmark.aliases import AliasIndex, unresolved_key
 from benchmark.metrics import PRF, NERCounts, Score, macro_f1
-from benchmark.spans import Span, align
+from benchmark.spans import Span, align_phases
 
 ENTITY_TYPES: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT")
 SCHEMAS: tuple[str, ...] = ("strict", "exact", "partial", "type")
+_KNOWN_TYPES = frozenset(ENTITY_TYPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +150,11 @@ def _schema_counts(
     exact_same: int, exact_diff: int, over_same: int, over_diff: int, mis: int, spu: int
 ) -> dict[str, NERCounts]:
     """Per-schema counts from the four kinds of aligned pair (see module doc)."""
+    exact, over = exact_same + exact_diff, over_same + over_diff
     return {
-        "strict": NERCounts(cor=exact_same, inc=exact_diff + over_same + over_diff, mis=mis, spu=spu),
-        "exact": NERCounts(cor=exact_same + exact_diff, inc=over_same + over_diff, mis=mis, spu=spu),
-        "partial": NERCounts(cor=exact_same + exact_diff, par=over_same + over_diff, mis=mis, spu=spu),
+        "strict": NERCounts(cor=exact_same, inc=exact_diff + over, mis=mis, spu=spu),
+        "exact": NERCounts(cor=exact, inc=over, mis=mis, spu=spu),
+        "partial": NERCounts(cor=exact, par=over, mis=mis, spu=spu),
         "type": NERCounts(cor=exact_same + over_same, inc=exact_diff + over_diff, mis=mis, spu=spu),
     }
 
@@ -164,33 +166,42 @@ def count_mentions(
 
     ``invalid`` predictions (rejected by validation) count as spurious.
     """
-    placeable = [p for p in pred if p.span is not None and p.type in ENTITY_TYPES]
-    unanchored = sum(1 for p in pred if p.span is None)
-    result = align(
-        [(g.span.start, g.span.end) for g in gold],
-        [(p.span.start, p.span.end) for p in placeable],  # type: ignore[union-attr]
-        [g.type for g in gold],
-        [p.type for p in placeable],
-    )
-    kinds: Counter[tuple[bool, bool]] = Counter()
-    same_type: Counter[tuple[str, bool]] = Counter()  # (type, exact) of same-type pairs
-    for gi, pj in result.pairs:
-        g, p = gold[gi], placeable[pj]
-        exact = g.span.start == p.span.start and g.span.end == p.span.end  # type: ignore[union-attr]
-        kinds[exact, g.type == p.type] += 1
-        if g.type == p.type:
-            same_type[g.type, exact] += 1
+    known = _KNOWN_TYPES
+    g_spans = [(g.span.start, g.span.end) for g in gold]
+    g_types = [g.type for g in gold]
+    p_spans: list[tuple[int, int]] = []
+    p_types: list[str] = []
+    unplaced_types: list[str] = []  # known types without offsets: SPU for their type
+    unanchored = unknown = 0
+    for p in pred:
+        span = p.span
+        if span is None:
+            unanchored += 1
+            if p.type in known:
+                unplaced_types.append(p.type)
+        elif p.type in known:
+            p_spans.append((span.start, span.end))
+            p_types.append(p.type)
+        else:
+            unknown += 1
+    pred_by_type = Counter(p_types)
+    pred_by_type.update(unplaced_types)
+    exact_pairs, over_pairs, taken_g, taken_p = align_phases(g_spans, p_spans, g_types, p_types)
+    # the same type: (type, exact) of same-type pairs; exact pairs come from the first phase
+    same_exact = Counter(t for gi, pj in exact_pairs if (t := g_types[gi]) == p_types[pj])
+    same_over = Counter(t for gi, pj in over_pairs if (t := g_types[gi]) == p_types[pj])
+    n_same_exact = sum(same_exact.values())
+    n_same_over = sum(same_over.values())
     # unknown types, missing offsets and invalid items can never be aligned
-    spu = len(result.unmatched_pred) + len(pred) - len(placeable) + invalid
+    spu = len(p_spans) - len(taken_p) + unanchored + unknown + invalid
     overall = _schema_counts(
-        kinds[True, True], kinds[True, False], kinds[False, True], kinds[False, False],
-        len(result.unmatched_gold), spu,
+        n_same_exact, len(exact_pairs) - n_same_exact, n_same_over, len(over_pairs) - n_same_over,
+        len(gold) - len(taken_g), spu,
     )
-    gold_by_type = Counter(g.type for g in gold)
-    pred_by_type = Counter(p.type for p in pred if p.type in ENTITY_TYPES)
+    gold_by_type = Counter(g_types)
     by_type = {}
     for t in sorted(set(gold_by_type) | set(pred_by_type)):
-        exact, over = same_type[t, True], same_type[t, False]
+        exact, over = same_exact[t], same_over[t]
         by_type[t] = _schema_counts(
             exact, 0, over, 0, gold_by_type[t] - exact - over, pred_by_type[t] - exact - over
         )
