@@ -42,6 +42,10 @@ only through a description, a long appositive or an act without a reporting
 verb (a vote, a letter) are missed; holder names are surface strings (no
 registry ids, no coreference beyond "he"/"she"); it needs the gold
 annotations and is unavailable without them.
+
+Its version ends in ``+gold<short hash>`` of the gold it learns from: the
+predictions cache keys on (name, version, text), and a prediction made
+before a gold edit must not be served after it.
 """
 
 from __future__ import annotations
@@ -382,9 +386,11 @@ class StanceLogReg:
     ) -> None:
         import sklearn
 
-        self.version = f"{SYSTEM_VERSION}+sklearn{sklearn.__version__}"
         self.threshold = threshold
         self.gold = self._load_gold(gold_dir, seeds_dir)
+        # what it learns from is part of its version, so that a prediction cached
+        # before the gold changed is never served after (see benchmark.cache)
+        self.version = f"{SYSTEM_VERSION}+sklearn{sklearn.__version__}+gold{self.gold.short_hash}"
         self._models: dict[tuple[str, str], Any] = {}
 
     @staticmethod

@@ -116,6 +116,18 @@ def test_other_documents_gold_does_feed_the_model(corpus: Path) -> None:
     assert [e.label for e in before] != [e.label for e in after]
 
 
+def test_the_version_names_the_gold_it_learns_from(corpus: Path) -> None:
+    """Its predictions depend on the gold, so the version (part of the
+    predictions cache key) must change with it: a prediction cached before a
+    gold edit is never served after it."""
+    before = _system(corpus)
+    assert before.version.endswith(f"+gold{before.gold.short_hash}")
+    _edit_gold(corpus, DOC_IDS[1], "flip")
+    after = _system(corpus)
+    assert after.version != before.version
+    assert after.version.split("+gold")[0] == before.version.split("+gold")[0]
+
+
 def test_labels_come_from_gold_evidence_and_the_rest_is_none() -> None:
     gold = load_gold(FIXTURE / "gold", FIXTURE / "seeds")
     examples = training_examples(gold, gold.documents[DOC_IDS[2]].document)
