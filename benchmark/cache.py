@@ -239,8 +239,9 @@ def _checksum(entry: Any) -> str:
     return _sha256(canonical)
 
 
-def _rebuild(raw: Mapping[str, Any], invalid: Mapping[str, int], document: Document
-             ) -> DocPredictions:
+def _rebuild(
+    raw: Mapping[str, Any], invalid: Mapping[str, int], document: Document
+) -> DocPredictions:
     """The validated items back from their prediction-format JSON.
 
     The items were validated when they were extracted, and the checksum

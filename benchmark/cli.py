@@ -32,8 +32,12 @@ Paths default to the current directory: results/ and LEADERBOARD.md.
 
 
 def _gold_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--gold", type=Path, default=None, help="gold folder (default: troopbench's own)")
-    parser.add_argument("--seeds", type=Path, default=None, help="articles folder (default: troopbench's own)")
+    parser.add_argument(
+        "--gold", type=Path, default=None, help="gold folder (default: troopbench's own)"
+    )
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="articles folder (default: troopbench's own)"
+    )
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
@@ -66,9 +70,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
     print(
-        f"gold OK: {len(gold.documents)} documents, {len(gold.registry.entries)} registry entities, "
-        f"{n['entities']} entity mentions, {n['timexes']} timexes, {n['troop_counts']} troop counts, "
-        f"{n['stances']} stances; gold hash {gold.short_hash}"
+        f"gold OK: {len(gold.documents)} documents, "
+        f"{len(gold.registry.entries)} registry entities, "
+        f"{n['entities']} entity mentions, {n['timexes']} timexes, "
+        f"{n['troop_counts']} troop counts, {n['stances']} stances; gold hash {gold.short_hash}"
     )
     return EXIT_OK
 
@@ -91,12 +96,26 @@ def _stats_args(parser: argparse.ArgumentParser) -> None:
 
     g = parser.add_argument_group("statistics (part of the signature)")
     g.add_argument("--seed", type=int, default=d.seed, help=f"random seed (default {d.seed})")
-    g.add_argument("--bootstrap", type=int, default=d.bootstrap_trials, metavar="N",
-                   help=f"bootstrap resamples per interval (default {d.bootstrap_trials})")
-    g.add_argument("--trials", type=int, default=d.permutation_trials, metavar="N",
-                   help=f"randomization trials per test (default {d.permutation_trials})")
-    g.add_argument("--alpha", type=float, default=d.alpha,
-                   help=f"significance level of the tiers and tests (default {d.alpha:g})")
+    g.add_argument(
+        "--bootstrap",
+        type=int,
+        default=d.bootstrap_trials,
+        metavar="N",
+        help=f"bootstrap resamples per interval (default {d.bootstrap_trials})",
+    )
+    g.add_argument(
+        "--trials",
+        type=int,
+        default=d.permutation_trials,
+        metavar="N",
+        help=f"randomization trials per test (default {d.permutation_trials})",
+    )
+    g.add_argument(
+        "--alpha",
+        type=float,
+        default=d.alpha,
+        help=f"significance level of the tiers and tests (default {d.alpha:g})",
+    )
 
 
 def _stats_settings(args: argparse.Namespace) -> StatsSettings:
@@ -160,7 +179,15 @@ def _print_summary(results: dict[str, object]) -> None:
     for layer, data in layers.items():
         m = data["metrics"]
         prefix = PRIMARY[layer].removesuffix("_f1")
-        rows.append([layer, PRIMARY[layer], m[f"{prefix}_precision"], m[f"{prefix}_recall"], m[PRIMARY[layer]]])
+        rows.append(
+            [
+                layer,
+                PRIMARY[layer],
+                m[f"{prefix}_precision"],
+                m[f"{prefix}_recall"],
+                m[PRIMARY[layer]],
+            ]
+        )
     for layer in results["not_attempted"]:  # type: ignore[attr-defined]
         rows.append([layer, "not attempted", "", "", ""])
     print(tabulate(rows, ["layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
@@ -211,8 +238,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         cache = PredictionCache(args.cache_dir)
     for ref, system in systems:
-        print(f"running {system.name} {system.version} on {len(documents)} documents",
-              file=sys.stderr)
+        print(
+            f"running {system.name} {system.version} on {len(documents)} documents", file=sys.stderr
+        )
         try:
             outcome = run_system(
                 system,
@@ -228,8 +256,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
             return EXIT_ABORTED
         if cache is not None:
-            print(f"  {system.name}: {len(outcome.cached)} of {len(documents)} documents "
-                  f"from the cache ({cache.directory})", file=sys.stderr)
+            print(
+                f"  {system.name}: {len(outcome.cached)} of {len(documents)} documents "
+                f"from the cache ({cache.directory})",
+                file=sys.stderr,
+            )
         for error in outcome.errors:
             print(f"  recorded: {error}", file=sys.stderr)
         results = score_outcome(gold, outcome)
@@ -359,8 +390,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = [str(d["system"]["name"]) for d in loaded]  # type: ignore[index]
     hashes = {str(d["signature"]["gold_hash"]) for d in loaded}  # type: ignore[index]
     if len(hashes) != 1:
-        print("troopbench compare: the two results were scored against different gold; re-run",
-              file=sys.stderr)
+        print(
+            "troopbench compare: the two results were scored against different gold; re-run",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     try:
         ca, cb = UnitCounts.from_results(a), UnitCounts.from_results(b)
@@ -388,13 +421,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ib = confidence_interval(cb, statistic, settings)
         test = paired_test(ca, cb, statistic, settings.permutation_trials, settings.seed)
         verdict = "yes" if test.significant(settings.alpha) else "no"
-        rows.append([layer, metric, ia.fmt(), ib.fmt(), f"{test.difference:+.3f}",
-                     f"{test.p_value:.4f}", verdict])
+        rows.append(
+            [
+                layer,
+                metric,
+                ia.fmt(),
+                ib.fmt(),
+                f"{test.difference:+.3f}",
+                f"{test.p_value:.4f}",
+                verdict,
+            ]
+        )
     order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
     rows.sort(key=lambda r: order[r[0]])
     print(
         f"{names[0]} vs {names[1]}: paired approximate randomization over "
-        f"{len(ca.units)} paragraphs ({settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"{len(ca.units)} paragraphs "
+        f"({settings.permutation_trials:,} trials, seed {settings.seed}); "
         f"F1 with {settings.confidence:.0%} bootstrap intervals "
         f"({settings.bootstrap_trials:,} resamples)"
     )
@@ -421,12 +464,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         results_file = Path(args.system)
     predictions_file = predictions_path(results_file.parent, name)
     if not predictions_file.is_file():
-        print(f"troopbench report: no predictions file {predictions_file}; re-run the system",
-              file=sys.stderr)
+        print(
+            f"troopbench report: no predictions file {predictions_file}; re-run the system",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if data["signature"]["gold_hash"] != gold.sha256:  # type: ignore[index]
-        print("troopbench report: these results were scored against another gold; re-run",
-              file=sys.stderr)
+        print(
+            "troopbench report: these results were scored against another gold; re-run",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     inputs = load_inputs(gold, results_file, predictions_file)
     output = args.output or Path(f"{results_file.stem}.report.html")
@@ -469,7 +516,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         print(f"== {title}")
         measures = agreement_rows(compare(reference, other)) + span_agreement_rows(reference, other)
         rows = [[layer, measure, f"{value:.3f}"] for layer, measure, value in measures]
-        print(tabulate(rows, ["layer", "measure", "value"], tablefmt="github", disable_numparse=True))
+        print(
+            tabulate(rows, ["layer", "measure", "value"], tablefmt="github", disable_numparse=True)
+        )
         print()
     return EXIT_OK
 
@@ -510,26 +559,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     def paths(p: argparse.ArgumentParser) -> None:
         p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
-        p.add_argument("--leaderboard", type=Path, default=Path("LEADERBOARD.md"), help="leaderboard file")
-        p.add_argument("--plots", type=Path, default=None,
-                       help="folder of the leaderboard's SVG plots "
-                       "(default: docs/leaderboard beside it)")
+        p.add_argument(
+            "--leaderboard", type=Path, default=Path("LEADERBOARD.md"), help="leaderboard file"
+        )
+        p.add_argument(
+            "--plots",
+            type=Path,
+            default=None,
+            help="folder of the leaderboard's SVG plots (default: docs/leaderboard beside it)",
+        )
 
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
     p.add_argument("--all", action="store_true", help="every installed system")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds per document (default 120)")
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
+    )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
-    p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                   help="extract N documents at a time, with threads or worker processes "
-                   "as each system allows (default 1); results are the same as with 1")
-    p.add_argument("--no-cache", action="store_true",
-                   help="extract every document again; neither read nor write the cache")
-    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
-                   help="predictions cache (default: $TROOPBENCH_CACHE_DIR, else "
-                   "$XDG_CACHE_HOME/troopbench, else ~/.cache/troopbench)")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="extract N documents at a time, with threads or worker processes "
+        "as each system allows (default 1); results are the same as with 1",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="extract every document again; neither read nor write the cache",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="predictions cache (default: $TROOPBENCH_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/troopbench, else ~/.cache/troopbench)",
+    )
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_run)
@@ -538,17 +607,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("predictions", type=Path, metavar="PREDICTIONS.jsonl")
     p.add_argument("--name", required=True, help="system name for the results file")
     p.add_argument("--version", default="unknown", help="system version (default: unknown)")
-    p.add_argument(
-        "--leaderboard-rebuild", action="store_true", help="also rebuild LEADERBOARD.md"
-    )
+    p.add_argument("--leaderboard-rebuild", action="store_true", help="also rebuild LEADERBOARD.md")
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("leaderboard",
-                       help="render LEADERBOARD.md and its plots from results/*.json")
-    p.add_argument("--check", action="store_true",
-                   help="exit 1 with a diff if LEADERBOARD.md or a plot is stale")
+    p = sub.add_parser(
+        "leaderboard", help="render LEADERBOARD.md and its plots from results/*.json"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 with a diff if LEADERBOARD.md or a plot is stale",
+    )
     paths(p)
     _gold_args(p)
     _stats_args(p)
@@ -562,10 +633,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="write an HTML error-analysis report of one system")
-    p.add_argument("system", metavar="SYSTEM",
-                   help="system name (reads results/SYSTEM.json and .predictions.jsonl)")
-    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE.html",
-                   help="output file (default: SYSTEM.report.html)")
+    p.add_argument(
+        "system",
+        metavar="SYSTEM",
+        help="system name (reads results/SYSTEM.json and .predictions.jsonl)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="FILE.html",
+        help="output file (default: SYSTEM.report.html)",
+    )
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
     _gold_args(p)
     _stats_args(p)
@@ -574,25 +654,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("agreement", help="inter-annotator agreement between two annotation passes")
     p.add_argument("pass_a", type=Path, metavar="PASS_A")
     p.add_argument("pass_b", type=Path, metavar="PASS_B")
-    p.add_argument("--no-gold", action="store_true", help="do not also compare each pass to the gold")
-    p.add_argument("--diff", action="store_true", help="also list every disagreement between the passes")
+    p.add_argument(
+        "--no-gold", action="store_true", help="do not also compare each pass to the gold"
+    )
+    p.add_argument(
+        "--diff", action="store_true", help="also list every disagreement between the passes"
+    )
     _gold_args(p)
     p.set_defaults(func=cmd_agreement)
 
     p = sub.add_parser("hub", help="export the dataset for the Hugging Face Hub, or publish it")
     hub = p.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")
-    q = hub.add_parser("export", help="write the Hub repository folder (Parquet configs + dataset card)")
+    q = hub.add_parser(
+        "export", help="write the Hub repository folder (Parquet configs + dataset card)"
+    )
     q.add_argument("directory", type=Path, metavar="DIR")
-    q.add_argument("--repo-id", default="troopbench/troopbench", help="repository id named in the card")
-    q.add_argument("--results", type=Path, default=Path("results"), help="results for the card's leaderboard")
+    q.add_argument(
+        "--repo-id", default="troopbench/troopbench", help="repository id named in the card"
+    )
+    q.add_argument(
+        "--results", type=Path, default=Path("results"), help="results for the card's leaderboard"
+    )
     _gold_args(q)
     q.set_defaults(func=cmd_hub_export)
     q = hub.add_parser("push", help="publish the export to a Hub dataset repository")
     q.add_argument("repo_id", metavar="REPO_ID")
     q.add_argument("--private", action="store_true", help="create the repository as private")
     q.add_argument("--revision", default=None, help="branch to commit to (default: main)")
-    q.add_argument("--dry-run", action="store_true", help="list files, sizes and sha256; no network")
-    q.add_argument("--results", type=Path, default=Path("results"), help="results for the card's leaderboard")
+    q.add_argument(
+        "--dry-run", action="store_true", help="list files, sizes and sha256; no network"
+    )
+    q.add_argument(
+        "--results", type=Path, default=Path("results"), help="results for the card's leaderboard"
+    )
     _gold_args(q)
     q.set_defaults(func=cmd_hub_push)
     return parser

@@ -80,8 +80,7 @@ def pr_plot_svg(title: str, points: Sequence[PRPoint], note: str = "") -> str:
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12" role="img">',
         f"<title>{_text(title, 120)}</title>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-        f'<text x="{LEFT - 50}" y="22" font-size="15" font-weight="bold">'
-        f"{_text(title, 90)}</text>",
+        f'<text x="{LEFT - 50}" y="22" font-size="15" font-weight="bold">{_text(title, 90)}</text>',
     ]
     # grid, ticks and axes
     for i in range(6):

@@ -632,7 +632,8 @@ class LayerItem(_ScoreItem):
 
     def _error_lines(self, report: Report) -> list[str]:
         return [
-            str(e) for e in report.errors
+            str(e)
+            for e in report.errors
             if e.doc_id == self.doc_id and e.pointer.startswith(f"/{self.layer}")
         ]
 
@@ -679,7 +680,8 @@ class AggregateItem(_ScoreItem):
         )
         table = tabulate(
             [[d, s.precision, s.recall, s.f1] for d, s in rows[:10]],
-            ["document", "P", "R", "F1"], floatfmt=".3f",
+            ["document", "P", "R", "F1"],
+            floatfmt=".3f",
         )
         lines = [
             self._headline(f"all {len(per_doc)} documents", metric, score, threshold),

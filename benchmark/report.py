@@ -338,8 +338,12 @@ class Report:
         evaluation = dataclasses.replace(self.evaluation, per_doc=per_doc)
         errors = tuple(e for e in self.errors if e.doc_id == doc_id)
         return build_report(
-            evaluation, system=self.system, version=self.version, errors=errors,
-            gold=self.gold, predictions=self.predictions,
+            evaluation,
+            system=self.system,
+            version=self.version,
+            errors=errors,
+            gold=self.gold,
+            predictions=self.predictions,
         )
 
     def diff(self, doc_id: str, layer: str) -> list[DiffEntry]:
@@ -372,8 +376,11 @@ class Report:
         from tabulate import tabulate
 
         return tabulate(
-            self.rows(), ["layer", "metric", "P", "R", "F1"], tablefmt=tablefmt,
-            floatfmt=".3f", missingval="",
+            self.rows(),
+            ["layer", "metric", "P", "R", "F1"],
+            tablefmt=tablefmt,
+            floatfmt=".3f",
+            missingval="",
         )
 
 
@@ -417,8 +424,12 @@ def evaluate_system(system: Any, gold: Gold, *, timeout: float | None = None) ->
     outcome = run_system(system, documents, timeout=timeout or DEFAULT_TIMEOUT)
     evaluation = evaluate(gold, outcome.predictions, frozenset(outcome.layers))
     return build_report(
-        evaluation, system=outcome.system, version=outcome.version, errors=outcome.errors,
-        gold=gold, predictions=outcome.predictions,
+        evaluation,
+        system=outcome.system,
+        version=outcome.version,
+        errors=outcome.errors,
+        gold=gold,
+        predictions=outcome.predictions,
     )
 
 
@@ -435,8 +446,12 @@ def score_predictions(loaded: PredictionsFile, gold: Gold, *, name: str) -> Repo
     """Score an already loaded predictions file against ``gold``."""
     evaluation = evaluate(gold, loaded.documents, loaded.attempted())
     return build_report(
-        evaluation, system=name, version="", errors=loaded.errors,
-        gold=gold, predictions=loaded.documents,
+        evaluation,
+        system=name,
+        version="",
+        errors=loaded.errors,
+        gold=gold,
+        predictions=loaded.documents,
     )
 
 

@@ -174,8 +174,9 @@ class _Attempt:
     seconds: float
 
 
-def _timed_out(name: str, document: Document, layers: Sequence[str], timeout: float,
-               seconds: float) -> _Attempt:
+def _timed_out(
+    name: str, document: Document, layers: Sequence[str], timeout: float, seconds: float
+) -> _Attempt:
     error = ItemError(name, document.doc_id, "", f"timed out after {timeout:g} s")
     return _Attempt("timeout", _empty(document.doc_id, layers), (error,), seconds)
 
@@ -217,9 +218,7 @@ def _worker_init(spec: tuple[str, Any], name: str, version: str, started: Any) -
 
         value = load_system(value)
     if value.name != name or str(value.version) != version:
-        raise RuntimeError(
-            f"the worker built {value.name} {value.version}, not {name} {version}"
-        )
+        raise RuntimeError(f"the worker built {value.name} {value.version}, not {name} {version}")
     _WORKER_SYSTEM = value
 
 
@@ -309,8 +308,11 @@ def run_system(
     mode = parallel_mode(system) if jobs > 1 and len(todo) > 1 else "none"
     spec = _worker_spec(system, system_ref) if mode == "process" else None
     if mode == "process" and spec is None:
-        _note(progress, f"  {name}: cannot be sent to worker processes (not picklable "
-                        "and no registered name); running serially")
+        _note(
+            progress,
+            f"  {name}: cannot be sent to worker processes (not picklable "
+            "and no registered name); running serially",
+        )
         mode = "none"
 
     def record(i: int, attempt: _Attempt) -> None:
@@ -325,8 +327,11 @@ def run_system(
             mark = "ok" if not attempt.errors else f"{len(attempt.errors)} error(s)"
             if i in cached:
                 mark += " (cached)"
-            _note(progress, f"  {name}: [{i + 1}/{len(documents)}] {documents[i].doc_id} "
-                            f"{attempt.seconds:.2f}s {mark}")
+            _note(
+                progress,
+                f"  {name}: [{i + 1}/{len(documents)}] {documents[i].doc_id} "
+                f"{attempt.seconds:.2f}s {mark}",
+            )
         if fail_fast and attempt.errors:
             raise RunAborted(attempt.errors[0])
 
@@ -336,8 +341,9 @@ def run_system(
             if i in pending:
                 record(i, _attempt(system, documents[i], timeout))
             report(i)
-    elif not _run_pool(mode, system, documents, todo, timeout, jobs, spec, record, report,
-                       progress):
+    elif not _run_pool(
+        mode, system, documents, todo, timeout, jobs, spec, record, report, progress
+    ):
         mode = "none"  # the worker processes failed before extracting anything
     predictions = {documents[i].doc_id: done[i].predictions for i in range(len(documents))}
     errors = tuple(e for i in range(len(documents)) for e in done[i].errors)
@@ -436,8 +442,11 @@ def _run_pool(
                         # a worker died (crash, or it could not build the system):
                         # what is left runs here, serially, as without --jobs
                         broken = True
-                        _note(progress, f"  {system.name}: worker processes failed ({exc}); "
-                                        "running the remaining documents serially")
+                        _note(
+                            progress,
+                            f"  {system.name}: worker processes failed ({exc}); "
+                            "running the remaining documents serially",
+                        )
                         attempt = _attempt(system, documents[i], timeout)
                     pooled += not broken
                     hung = hung or attempt.status == "timeout"

@@ -36,9 +36,12 @@ def cli_pair(names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """First and second run of ``troopbench run NAMES`` sharing one fresh cache."""
     with tempfile.TemporaryDirectory(prefix="troopbench-bench-cache-") as tmp:
         args = [
-            "run", *names,
-            "--results", str(Path(tmp) / "results"),
-            "--leaderboard", str(Path(tmp) / "LEADERBOARD.md"),
+            "run",
+            *names,
+            "--results",
+            str(Path(tmp) / "results"),
+            "--leaderboard",
+            str(Path(tmp) / "LEADERBOARD.md"),
         ]
         env = {"TROOPBENCH_CACHE_DIR": str(Path(tmp) / "cache")}
         return instrumented_run(args, env), instrumented_run(args, env)
@@ -65,16 +68,20 @@ def report(label: str, pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> No
     second = statistics.median(b["wall"] for _, b in pairs)
     print(f"{label}")
     print(f"  first run  (empty cache)   {first:7.3f} s")
-    print(f"  second run (all cached)    {second:7.3f} s   {first / second:5.1f}x faster"
-          f"  ({'meets' if first / second >= 20 else 'MISSES'} the 20x target)")
+    print(
+        f"  second run (all cached)    {second:7.3f} s   {first / second:5.1f}x faster"
+        f"  ({'meets' if first / second >= 20 else 'MISSES'} the 20x target)"
+    )
     builds = statistics.median(sum(s["build"] for s in b["systems"].values()) for _, b in pairs)
     extraction = statistics.median(
         sum(s.get("extraction", 0.0) for s in b["systems"].values()) for _, b in pairs
     )
     exit_ = statistics.median(b["wall"] - b["in_process"] for _, b in pairs)
     rest = second - builds - extraction - exit_
-    print(f"  second run: system builds {builds:.3f} s, cache reads {extraction:.3f} s, "
-          f"harness {rest:.3f} s, interpreter start and exit {exit_:.3f} s")
+    print(
+        f"  second run: system builds {builds:.3f} s, cache reads {extraction:.3f} s, "
+        f"harness {rest:.3f} s, interpreter start and exit {exit_:.3f} s"
+    )
 
 
 def main() -> None:
@@ -84,10 +91,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     cli_pair(["--all"])  # warm the file cache
-    report(f"troopbench run --all: median of {args.repeat}",
-           [cli_pair(["--all"]) for _ in range(args.repeat)])
-    report(f"troopbench run spacy-sm: median of {args.repeat}",
-           [cli_pair(["spacy-sm"]) for _ in range(args.repeat)])
+    report(
+        f"troopbench run --all: median of {args.repeat}",
+        [cli_pair(["--all"]) for _ in range(args.repeat)],
+    )
+    report(
+        f"troopbench run spacy-sm: median of {args.repeat}",
+        [cli_pair(["spacy-sm"]) for _ in range(args.repeat)],
+    )
 
     from benchmark.gold import load_gold
     from benchmark.systems import load_system
@@ -100,8 +111,10 @@ def main() -> None:
     second = statistics.median(b for _, b in runs)
     print(f"run_system(spacy-sm) in process, system already built: median of {args.repeat}")
     print(f"  first run  (extraction)    {first:7.3f} s")
-    print(f"  second run (cache reads)   {second:7.3f} s   {first / second:5.1f}x faster"
-          f"  ({'meets' if first / second >= 20 else 'MISSES'} the 20x target)")
+    print(
+        f"  second run (cache reads)   {second:7.3f} s   {first / second:5.1f}x faster"
+        f"  ({'meets' if first / second >= 20 else 'MISSES'} the 20x target)"
+    )
 
 
 if __name__ == "__main__":

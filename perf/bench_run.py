@@ -99,14 +99,18 @@ def child(out_file: str, cli_args: list[str]) -> None:
     started = time.perf_counter()
     code = cli.main(cli_args)
     ended = time.perf_counter()
-    Path(out_file).write_text(json.dumps({
-        "code": code,
-        "imports": imported - _STARTED,
-        "main": ended - started,
-        "in_process": ended - _STARTED,
-        "timers": timers,
-        "systems": per_system,
-    }))
+    Path(out_file).write_text(
+        json.dumps(
+            {
+                "code": code,
+                "imports": imported - _STARTED,
+                "main": ended - started,
+                "in_process": ended - _STARTED,
+                "timers": timers,
+                "systems": per_system,
+            }
+        )
+    )
 
 
 def instrumented_run(cli_args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -117,7 +121,9 @@ def instrumented_run(cli_args: list[str], env: dict[str, str] | None = None) -> 
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, str(Path(__file__).resolve()), "--child", str(out), *cli_args],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
         wall = time.perf_counter() - started
@@ -131,9 +137,15 @@ def instrumented_run(cli_args: list[str], env: dict[str, str] | None = None) -> 
 def one_run(jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="troopbench-bench-run-") as tmp:
         args = [
-            "run", "--all", "--no-cache", "--jobs", str(jobs),
-            "--results", str(Path(tmp) / "results"),
-            "--leaderboard", str(Path(tmp) / "LEADERBOARD.md"),
+            "run",
+            "--all",
+            "--no-cache",
+            "--jobs",
+            str(jobs),
+            "--results",
+            str(Path(tmp) / "results"),
+            "--leaderboard",
+            str(Path(tmp) / "LEADERBOARD.md"),
         ]
         return instrumented_run(args, {"TROOPBENCH_CACHE_DIR": str(Path(tmp) / "cache")})
 
@@ -155,8 +167,14 @@ def split(data: dict[str, Any]) -> dict[str, Any]:
     harness["other (argument parsing, the runner's set-up ...)"] = (
         wall - exit_ - system_total - sum(harness.values())
     )
-    return {"wall": wall, "systems": systems, "harness": harness, "exit": exit_,
-            "system_total": system_total, "harness_total": sum(harness.values())}
+    return {
+        "wall": wall,
+        "systems": systems,
+        "harness": harness,
+        "exit": exit_,
+        "system_total": system_total,
+        "harness_total": sum(harness.values()),
+    }
 
 
 def median_split(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -182,10 +200,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--jobs-compare", type=int, default=2, metavar="N",
-                        help="also time the run with --jobs N (0: skip)")
-    parser.add_argument("--scale", type=int, default=10, metavar="K",
-                        help="also compare the jobs on the corpus repeated K times (0: skip)")
+    parser.add_argument(
+        "--jobs-compare",
+        type=int,
+        default=2,
+        metavar="N",
+        help="also time the run with --jobs N (0: skip)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=10,
+        metavar="K",
+        help="also compare the jobs on the corpus repeated K times (0: skip)",
+    )
     parser.add_argument("--scale-repeat", type=int, default=3, metavar="N")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -200,27 +228,35 @@ def main() -> None:
     print(f"  {'total (wall, interpreter start-up included)':<46} {wall:7.3f} s")
     print("  systems:")
     for name, s in m["systems"].items():
-        print(f"    {name:<14} build {s['build']:6.3f} s  extraction {s['extraction']:6.3f} s"
-              f"  = {(s['build'] + s['extraction']) / wall:6.1%}")
+        print(
+            f"    {name:<14} build {s['build']:6.3f} s  extraction {s['extraction']:6.3f} s"
+            f"  = {(s['build'] + s['extraction']) / wall:6.1%}"
+        )
     print(f"    {'all systems':<42} {m['system_total']:7.3f} s  {m['system_total'] / wall:6.1%}")
     print("  harness:")
     for label, seconds in m["harness"].items():
         print(f"    {label:<42} {seconds:7.3f} s  {seconds / wall:6.1%}")
     share = m["harness_total"] / wall
     verdict = "under" if share < 0.05 else "OVER"
-    print(f"    {'harness total':<42} {m['harness_total']:7.3f} s  {share:6.1%}"
-          f"  ({verdict} the 5% target)")
+    print(
+        f"    {'harness total':<42} {m['harness_total']:7.3f} s  {share:6.1%}"
+        f"  ({verdict} the 5% target)"
+    )
     exit_ = m["exit"]
-    print(f"  {'interpreter start and exit (mostly unloading':<44} {exit_:7.3f} s  "
-          f"{exit_ / wall:6.1%}")
+    print(
+        f"  {'interpreter start and exit (mostly unloading':<44} {exit_:7.3f} s  "
+        f"{exit_ / wall:6.1%}"
+    )
     print("   the systems' libraries; in neither share)")
     with_exit = (m["harness_total"] + exit_) / wall
     print(f"  harness share if start and exit are counted as harness: {with_exit:.1%}")
     if args.jobs_compare > 1:
         walls = [one_run(args.jobs_compare)["wall"] for _ in range(args.repeat)]
         w = statistics.median(walls)
-        print(f"  with --jobs {args.jobs_compare}: total {w:.3f} s "
-              f"({wall / w:.2f}x the speed of --jobs 1)")
+        print(
+            f"  with --jobs {args.jobs_compare}: total {w:.3f} s "
+            f"({wall / w:.2f}x the speed of --jobs 1)"
+        )
     if args.jobs_compare > 1 and args.scale > 0:
         scaled(args.scale, args.jobs_compare, args.scale_repeat)
 
@@ -256,8 +292,11 @@ def scaled(copies: int, jobs: int, repeat: int) -> None:
     documents = [
         dataclasses.replace(d, doc_id=f"{d.doc_id}-{k}") for k in range(copies) for d in base
     ]
-    print(f"run_system on {len(documents)} documents (the corpus {copies} times), "
-          f"worker processes included: median of {repeat}")
+    print(
+        f"run_system on {len(documents)} documents (the corpus {copies} times), "
+        f"worker processes included: median of {repeat}"
+    )
+
     def build(name: str) -> Any:  # a fresh system each run: no state carried over
         return RemoteApi() if name == "remote-api" else load_system(name)
 
@@ -281,8 +320,10 @@ def scaled(copies: int, jobs: int, repeat: int) -> None:
             if not same or list(serial.predictions) != list(parallel.predictions):
                 raise SystemExit(f"{name}: --jobs {jobs} gave other results than --jobs 1")
         a, b = statistics.median(one), statistics.median(many)
-        print(f"  {name:<11} jobs 1 {a:7.3f} s   jobs {jobs} ({parallel.mode}) {b:7.3f} s"
-              f"   {a / b:5.2f}x   (identical results)")
+        print(
+            f"  {name:<11} jobs 1 {a:7.3f} s   jobs {jobs} ({parallel.mode}) {b:7.3f} s"
+            f"   {a / b:5.2f}x   (identical results)"
+        )
 
 
 if __name__ == "__main__":

@@ -100,8 +100,9 @@ def synthetic_systems(n_systems: int, seed: int = 0) -> dict[str, UnitCounts]:
     for k in range(n_systems):
         scale = 0.7 + 0.6 * k / max(1, n_systems - 1)  # systems of different quality
         layers = {
-            layer: rng.poisson(matrix * rng.uniform(0.8, 1.2, size=matrix.shape[1]) * scale)
-            .astype(np.float64)
+            layer: rng.poisson(matrix * rng.uniform(0.8, 1.2, size=matrix.shape[1]) * scale).astype(
+                np.float64
+            )
             for layer, matrix in base.items()
         }
         systems[f"system-{k:02d}"] = UnitCounts(units, layers)
@@ -153,8 +154,12 @@ def profile_split(fn: Callable[[], Any]) -> tuple[dict[str, float], dict[str, fl
     profiler = cProfile.Profile()
     profiler.runcall(fn)
     draws = {"draw_indices": 0.0, "draw_swaps": 0.0}
-    groups = {"troopbench frames (incl. inline ndarray operators)": 0.0,
-              "numpy Python frames": 0.0, "numpy C functions": 0.0, "other": 0.0}
+    groups = {
+        "troopbench frames (incl. inline ndarray operators)": 0.0,
+        "numpy Python frames": 0.0,
+        "numpy C functions": 0.0,
+        "other": 0.0,
+    }
     for (filename, _, name), row in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
         own = row[2]
         if filename.endswith("benchmark/stats.py") and name in draws:
@@ -199,16 +204,24 @@ def main() -> None:
     split, draws = profile_split(lambda: leaderboard_statistics(systems, full))
     profiled = sum(split.values())
 
-    print(f"{args.systems} systems x {len(LAYERS)} layers, {n_units} units, "
-          f"{args.trials:,} resamples / trials; median of {args.repeat} runs")
+    print(
+        f"{args.systems} systems x {len(LAYERS)} layers, {n_units} units, "
+        f"{args.trials:,} resamples / trials; median of {args.repeat} runs"
+    )
     print(f"  bootstrap intervals only   {boot_s:7.3f} s  ({n_intervals} layer intervals)")
-    print(f"  all leaderboard statistics {total_s:7.3f} s  ({done['intervals']} intervals, "
-          f"{done['tests']} paired randomization tests)")
+    print(
+        f"  all leaderboard statistics {total_s:7.3f} s  ({done['intervals']} intervals, "
+        f"{done['tests']} paired randomization tests)"
+    )
     per_test = (total_s - boot_s) / max(1, done["tests"])
-    print(f"  per paired test            {per_test * 1000:7.2f} ms"
-          " (approx.: total minus bootstrap, over the tests)")
-    print(f"  same with 1 resample/trial {fixed_s:7.3f} s  = {fixed_s / total_s:.1%} of the total: "
-          "fixed per-call cost outside numpy's array work (upper bound)")
+    print(
+        f"  per paired test            {per_test * 1000:7.2f} ms"
+        " (approx.: total minus bootstrap, over the tests)"
+    )
+    print(
+        f"  same with 1 resample/trial {fixed_s:7.3f} s  = {fixed_s / total_s:.1%} of the total: "
+        "fixed per-call cost outside numpy's array work (upper bound)"
+    )
     print(f"  cProfile own time ({profiled:.3f} s under the profiler):")
     for group, seconds in split.items():
         print(f"    {group:<52} {seconds:7.3f} s  {seconds / profiled:6.1%}")

@@ -373,9 +373,15 @@ def _word_tokens(word: str, start: int) -> list[Token]:
         first, last = group[0], group[-1]
         s, e = start + first[0], start + last[0] + len(last[1])
         tokens.append(
-            Token(s, e, clean[first[0] : last[0] + len(last[1])], cap=is_name,
-                  glue_left=i == 0, glue_right=j == len(parts),
-                  compound=sum(p[2] == "cap" for p in group) >= 2)
+            Token(
+                s,
+                e,
+                clean[first[0] : last[0] + len(last[1])],
+                cap=is_name,
+                glue_left=i == 0,
+                glue_right=j == len(parts),
+                compound=sum(p[2] == "cap" for p in group) >= 2,
+            )
         )
         i = j
     for a, b in pairwise(tokens):
@@ -395,7 +401,7 @@ def line_tokens(text: str, line: Region, sentence_starts: frozenset[int]) -> lis
             word_tokens[0].initial = (
                 match.start() in sentence_starts
                 or not before
-                or before[-1] in "\u201c\"\u2018:"
+                or before[-1] in '\u201c"\u2018:'
                 or before.endswith((" -", "\u2013", "\u2014"))
             )
         tokens.extend(word_tokens)
@@ -459,9 +465,13 @@ def capitalised_runs(text: str, tokens: Sequence[Token]) -> list[list[Token]]:
         tok = tokens[i]
         if not tok.cap:
             is_of = (
-                tok.lower == "of" and current and current[-1].lower in _OF_HEADS
-                and i + 1 < len(tokens) and tokens[i + 1].cap
-                and _joins(text, current[-1], tok) and _joins(text, tok, tokens[i + 1])
+                tok.lower == "of"
+                and current
+                and current[-1].lower in _OF_HEADS
+                and i + 1 < len(tokens)
+                and tokens[i + 1].cap
+                and _joins(text, current[-1], tok)
+                and _joins(text, tok, tokens[i + 1])
             )
             if is_of:
                 current.append(tok)
@@ -489,8 +499,11 @@ def _is_title(tokens: Sequence[Token], i: int) -> bool:
     prev = tokens[i - 1].lower if i > 0 else ""
     prev2 = tokens[i - 2].lower if i > 1 else ""
     if word in _TITLE_MODIFIERS:
-        return nxt in _TITLE_WORDS or _is_title_modifier_chain(tokens, i + 1) or (
-            prev == "of" and prev2 in _TITLE_WORDS)
+        return (
+            nxt in _TITLE_WORDS
+            or _is_title_modifier_chain(tokens, i + 1)
+            or (prev == "of" and prev2 in _TITLE_WORDS)
+        )
     return word == "of" and prev in _TITLE_WORDS and nxt in _TITLE_MODIFIERS
 
 
@@ -510,8 +523,11 @@ def split_run(run: list[Token]) -> list[Segment]:
         lead_function = not current and tok.lower in _FUNCTION_WORDS and not tok.is_acronym
         if lead_function or tok.lower in _NOT_NAMES or _is_title(run, i):
             if current:
-                segments.append(Segment(_trim_of(current), after_title=after_title,
-                                        before_title=_is_title(run, i)))
+                segments.append(
+                    Segment(
+                        _trim_of(current), after_title=after_title, before_title=_is_title(run, i)
+                    )
+                )
                 current = []
             pending_title = _is_title(run, i)
             continue
@@ -543,7 +559,10 @@ def _head_type(seg: Segment) -> str | None:
         return "FAC"
     for head in heads:
         for table, entity_type in (
-            (_FAC_HEADS, "FAC"), (_ORG_HEADS, "ORG"), (_GPE_HEADS, "GPE"), (_LOC_HEADS, "LOC"),
+            (_FAC_HEADS, "FAC"),
+            (_ORG_HEADS, "ORG"),
+            (_GPE_HEADS, "GPE"),
+            (_LOC_HEADS, "LOC"),
         ):
             if head in table and len(words) > 1:
                 return entity_type
@@ -580,7 +599,10 @@ def _collect_norp_words(text: str, tokens: Sequence[Token]) -> set[str]:
             continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         attributive = (
-            nxt is not None and not nxt.cap and not tok.poss and text[tok.end : nxt.start] == " "
+            nxt is not None
+            and not nxt.cap
+            and not tok.poss
+            and text[tok.end : nxt.start] == " "
             and not _REPORTING_RE.fullmatch(nxt.text)
             and nxt.lower not in _FUNCTION_WORDS | {"has", "had", "is", "was", "are", "were"}
         )
@@ -639,8 +661,9 @@ def classify(seg: Segment, ctx: EntityContext) -> None:
             absorbed = next(f for f in _FAC_AFTER if following.startswith(f))
             seg.extra_end = last.end + 1 + len(absorbed)
             seg.guess("FAC", STRONG + 1)
-        elif following.startswith(_ORG_AFTER) and first.glue_left and not _looks_norp(
-                words[0], ctx):
+        elif (
+            following.startswith(_ORG_AFTER) and first.glue_left and not _looks_norp(words[0], ctx)
+        ):
             seg.guess("ORG", MEDIUM)
     if re.search(r"\(\s*$", text[first.start - 2 : first.start]) is None and re.match(
         r"\s*\(\s*[A-Z]{2,}[A-Z\-]*\s*\)", text[last.end : last.end + 15]
@@ -716,15 +739,17 @@ def _split_leading(seg: Segment, ctx: EntityContext) -> list[Segment]:
             break
         out.append(Segment([tok], after_title=False, sentence_initial=tok.initial))
         tokens = _trim_of(tokens[1:])
-        if out and not is_abbreviation and len(tokens) == 1 and not _head_type(
-            Segment(tokens)
-        ):
+        if out and not is_abbreviation and len(tokens) == 1 and not _head_type(Segment(tokens)):
             # stacked adjectives before a common noun: "Iraqi Shia cleric"
             nxt = _next_words(ctx.text, tokens[0].end, 1)
             stacked = bool(nxt) and nxt.islower() and nxt not in _FUNCTION_WORDS
     if tokens:
-        rest = Segment(tokens, after_title=seg.after_title, before_title=seg.before_title,
-                       sentence_initial=tokens[0].initial)
+        rest = Segment(
+            tokens,
+            after_title=seg.after_title,
+            before_title=seg.before_title,
+            sentence_initial=tokens[0].initial,
+        )
         if stacked:
             rest.guess("NORP", MEDIUM)
         out.append(rest)
@@ -732,7 +757,7 @@ def _split_leading(seg: Segment, ctx: EntityContext) -> list[Segment]:
 
 
 def _split_compound(seg: Segment, ctx: EntityContext, standalone: set[str]) -> list[Segment]:
-    """"Israel-Gaza war" → two names, when each part stands alone elsewhere."""
+    """ "Israel-Gaza war" → two names, when each part stands alone elsewhere."""
     if len(seg.tokens) != 1 or not seg.tokens[0].compound:
         return [seg]
     tok = seg.tokens[0]
@@ -742,8 +767,14 @@ def _split_compound(seg: Segment, ctx: EntityContext, standalone: set[str]) -> l
         return [seg]
     out = []
     for p in parts:
-        part = Token(tok.start + p.start(), tok.start + p.end(), p.group(), cap=True,
-                     glue_left=p.start() == 0, glue_right=p.end() == len(tok.text))
+        part = Token(
+            tok.start + p.start(),
+            tok.start + p.end(),
+            p.group(),
+            cap=True,
+            glue_left=p.start() == 0,
+            glue_right=p.end() == len(tok.text),
+        )
         out.append(Segment([part]))
     return out
 
@@ -752,13 +783,12 @@ def _quoted_whole(text: str, seg: Segment) -> bool:
     """A capitalised phrase that fills a whole quotation is a term, not a name."""
     return (
         len(seg.tokens) > 1
-        and text[seg.start - 1 : seg.start] in "\u201c\""
-        and text[seg.end : seg.end + 1] in "\u201d\""
+        and text[seg.start - 1 : seg.start] in '\u201c"'
+        and text[seg.end : seg.end + 1] in '\u201d"'
     )
 
 
-def _headline_segments(text: str, tokens: Sequence[Token], known: dict[str, str]
-                       ) -> list[Segment]:
+def _headline_segments(text: str, tokens: Sequence[Token], known: dict[str, str]) -> list[Segment]:
     """Names in a Title Case headline: only word sequences known from the body."""
     out = []
     i = 0
@@ -809,15 +839,17 @@ def extract_entities(text: str, layout: Layout) -> list[EntityPrediction]:
     return _to_predictions(text, segments)
 
 
-def _body_segments(text: str, lines: Sequence[Region], tokens_by_line: dict[int, list[Token]],
-                   ctx: EntityContext) -> list[Segment]:
+def _body_segments(
+    text: str, lines: Sequence[Region], tokens_by_line: dict[int, list[Token]], ctx: EntityContext
+) -> list[Segment]:
     segments: list[Segment] = []
     for line in lines:
         for run in capitalised_runs(text, tokens_by_line[line.start]):
             for seg in split_run(run):
                 segments.extend(_split_leading(seg, ctx))
     standalone = {s.key for s in segments if len(s.tokens) == 1} | {
-        a.lower() for a in _COUNTRY_ABBREVIATIONS}
+        a.lower() for a in _COUNTRY_ABBREVIATIONS
+    }
     out = []
     for seg in segments:
         if not _quoted_whole(text, seg):
@@ -858,7 +890,7 @@ def _accept(seg: Segment, ctx: EntityContext) -> bool:
 
 
 def _apply_coordination(text: str, segments: list[Segment]) -> None:
-    """"X and Y": a weakly typed conjunct takes the type of a surely typed one."""
+    """ "X and Y": a weakly typed conjunct takes the type of a surely typed one."""
     for a, b in pairwise(segments):
         if text[a.end : b.start] != " and ":
             continue
@@ -872,10 +904,11 @@ def _vote(segments: Sequence[Segment]) -> dict[str, str]:
     """One type per surface: the type of its strongest cues, then the most frequent."""
     scores: dict[str, Counter[str]] = {}
     for seg in segments:
-        weight = 10 ** seg.strength
+        weight = 10**seg.strength
         scores.setdefault(seg.key, Counter())[seg.type] += weight
-    return {key: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-            for key, c in scores.items()}
+    return {
+        key: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for key, c in scores.items()
+    }
 
 
 def _to_predictions(text: str, segments: Sequence[Segment]) -> list[EntityPrediction]:
@@ -901,21 +934,62 @@ _NUMBER_WORDS = {
     "a couple of": 2, "couple of": 2,
 }  # fmt: skip
 _VAGUE_QUANTITIES = ("several", "a few", "few", "many", "some", "numerous", "the")
-_UNIT_CODES = {"hour": "H", "day": "D", "week": "W", "month": "M", "year": "Y",
-               "decade": "Y", "century": "Y"}
+_UNIT_CODES = {
+    "hour": "H",
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "year": "Y",
+    "decade": "Y",
+    "century": "Y",
+}
 _UNIT_FACTORS = {"decade": 10, "century": 100}
-_PART_MODS = {"early": "START", "mid": "MID", "late": "END", "the end of": "END",
-              "the start of": "START", "the beginning of": "START", "the middle of": "MID"}
-_DURATION_MODS = {"more than": "MORE_THAN", "over": "MORE_THAN", "less than": "LESS_THAN",
-                  "under": "LESS_THAN", "about": "APPROX", "around": "APPROX",
-                  "roughly": "APPROX", "approximately": "APPROX", "nearly": "APPROX",
-                  "almost": "APPROX", "at least": "EQUAL_OR_MORE", "at most": "EQUAL_OR_LESS",
-                  "up to": "EQUAL_OR_LESS"}
-_SEASONS = {"spring": ("SP", 3), "summer": ("SU", 6), "fall": ("FA", 9), "autumn": ("FA", 9),
-            "winter": ("WI", 12)}
-_SETS = {"day": "P1D", "week": "P1W", "month": "P1M", "year": "P1Y", "night": "P1D",
-         "morning": "P1D", "evening": "P1D", "daily": "P1D", "weekly": "P1W",
-         "monthly": "P1M", "annually": "P1Y", "yearly": "P1Y", "nightly": "P1D"}
+_PART_MODS = {
+    "early": "START",
+    "mid": "MID",
+    "late": "END",
+    "the end of": "END",
+    "the start of": "START",
+    "the beginning of": "START",
+    "the middle of": "MID",
+}
+_DURATION_MODS = {
+    "more than": "MORE_THAN",
+    "over": "MORE_THAN",
+    "less than": "LESS_THAN",
+    "under": "LESS_THAN",
+    "about": "APPROX",
+    "around": "APPROX",
+    "roughly": "APPROX",
+    "approximately": "APPROX",
+    "nearly": "APPROX",
+    "almost": "APPROX",
+    "at least": "EQUAL_OR_MORE",
+    "at most": "EQUAL_OR_LESS",
+    "up to": "EQUAL_OR_LESS",
+}
+_SEASONS = {
+    "spring": ("SP", 3),
+    "summer": ("SU", 6),
+    "fall": ("FA", 9),
+    "autumn": ("FA", 9),
+    "winter": ("WI", 12),
+}
+_SETS = {
+    "day": "P1D",
+    "week": "P1W",
+    "month": "P1M",
+    "year": "P1Y",
+    "night": "P1D",
+    "morning": "P1D",
+    "evening": "P1D",
+    "daily": "P1D",
+    "weekly": "P1W",
+    "monthly": "P1M",
+    "annually": "P1Y",
+    "yearly": "P1Y",
+    "nightly": "P1D",
+}
 _TIME_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 
 _MONTH_NAME = (
@@ -942,7 +1016,8 @@ _DMOD = (
 _FUTURE_CUE = re.compile(r"\b(?:will|shall|\u2019ll|'ll|upcoming|scheduled|set to|due to)\b", re.I)
 _NOT_YEAR_AFTER = re.compile(
     r"\s*(?:troops|soldiers|forces|personnel|people|members|times|fighters|%|percent|dollars"
-    r"|\$|[A-Z]?[a-z]+ (?:troops|soldiers))", re.I
+    r"|\$|[A-Z]?[a-z]+ (?:troops|soldiers))",
+    re.I,
 )
 
 
@@ -1007,7 +1082,7 @@ def resolve_month(month: int, dct: dt.date, future: bool = False) -> tuple[int, 
 
 def resolve_day(month: int, day: int, dct: dt.date, future: bool = False) -> dt.date | None:
     """Year of a month and day without one: on or before the dct, or after it."""
-    for year in ((dct.year, dct.year + 1) if future else (dct.year, dct.year - 1)):
+    for year in (dct.year, dct.year + 1) if future else (dct.year, dct.year - 1):
         try:
             candidate = dt.date(year, month, day)
         except ValueError:
@@ -1083,8 +1158,16 @@ def _t_weekday(m: re.Match[str], ctx: TimexContext) -> TimexHit:
 
 def _t_deictic_day(m: re.Match[str], ctx: TimexContext) -> TimexHit:
     word = m.group().lower()
-    offsets = {"today": 0, "yesterday": -1, "tomorrow": 1, "tonight": 0, "last night": -1,
-               "this morning": 0, "this afternoon": 0, "this evening": 0}
+    offsets = {
+        "today": 0,
+        "yesterday": -1,
+        "tomorrow": 1,
+        "tonight": 0,
+        "last night": -1,
+        "this morning": 0,
+        "this afternoon": 0,
+        "this evening": 0,
+    }
     date = ctx.dct + dt.timedelta(days=offsets[word])
     if word in ("today", "yesterday", "tomorrow"):
         return TimexHit(m.start(), m.end(), "DATE", date.isoformat())
@@ -1093,7 +1176,7 @@ def _t_deictic_day(m: re.Match[str], ctx: TimexContext) -> TimexHit:
 
 
 def _t_relative_unit(m: re.Match[str], ctx: TimexContext) -> TimexHit | None:
-    """"this week", "last month", "earlier this year", "late last year"."""
+    """ "this week", "last month", "earlier this year", "late last year"."""
     rel, unit = m["rel"].lower(), m["unit"].lower()
     delta = {"this": 0, "last": -1, "next": 1, "previous": -1, "coming": 1}[rel]
     pre = (m["pre"] or "").lower()
@@ -1150,7 +1233,7 @@ def _duration_value(num: str, unit: str) -> str:
 
 
 def _t_duration(m: re.Match[str], ctx: TimexContext) -> TimexHit | None:
-    """"two decades", "several weeks", "a day", "more than two years", "two years ago"."""
+    """ "two decades", "several weeks", "a day", "more than two years", "two years ago"."""
     num, unit = m["num"], m["unit"]
     singular = not unit.lower().endswith("s") or unit.lower() == "centuries"
     if singular != (num.lower() in ("a", "an", "one", "1")):
@@ -1183,34 +1266,43 @@ def _ago(m: re.Match[str], ctx: TimexContext) -> TimexHit | None:
 
 
 def _t_span_phrase(m: re.Match[str], ctx: TimexContext) -> TimexHit:
-    """"the last few months", "the coming days", "the past two years"."""
+    """ "the last few months", "the coming days", "the past two years"."""
     num = m["num"] or "X"
     return TimexHit(m.start(), m.end(), "DURATION", _duration_value(num, m["unit"]))
 
 
 def _t_bare_units(m: re.Match[str], ctx: TimexContext) -> TimexHit:
-    """"for months", "years of", "and weeks", "months-long"."""
+    """ "for months", "years of", "and weeks", "months-long"."""
     start = m.start("unit")
     return TimexHit(start, m.end(), "DURATION", _duration_value("X", m["unit"]))
 
 
 def _t_compound_duration(m: re.Match[str], ctx: TimexContext) -> TimexHit:
-    """"two-day visit", "20-year war"."""
+    """ "two-day visit", "20-year war"."""
     return TimexHit(m.start(), m.end(), "DURATION", _duration_value(m["num"], m["unit"]))
 
 
 def _t_reference(m: re.Match[str], ctx: TimexContext) -> TimexHit | None:
     word = m.group().lower()
-    if word in ("the future", "the past") and re.match(r"\s+(?:of|few)\b", ctx.text[m.end():]):
+    if word in ("the future", "the past") and re.match(r"\s+(?:of|few)\b", ctx.text[m.end() :]):
         return None
-    if word == "soon" and re.match(r"\s+as\b", ctx.text[m.end() :]) and re.search(
-        r"\bas\s+$", ctx.text[: m.start()]
+    if (
+        word == "soon"
+        and re.match(r"\s+as\b", ctx.text[m.end() :])
+        and re.search(r"\bas\s+$", ctx.text[: m.start()])
     ):
         return None
-    value = {"now": "PRESENT_REF", "currently": "PRESENT_REF", "nowadays": "PRESENT_REF",
-             "this time": "PRESENT_REF", "the moment": "PRESENT_REF",
-             "recently": "PAST_REF", "the past": "PAST_REF", "soon": "FUTURE_REF",
-             "the future": "FUTURE_REF"}.get(word)
+    value = {
+        "now": "PRESENT_REF",
+        "currently": "PRESENT_REF",
+        "nowadays": "PRESENT_REF",
+        "this time": "PRESENT_REF",
+        "the moment": "PRESENT_REF",
+        "recently": "PAST_REF",
+        "the past": "PAST_REF",
+        "soon": "FUTURE_REF",
+        "the future": "FUTURE_REF",
+    }.get(word)
     if value is None:
         value = "PAST_REF"  # "recent years/months/weeks/days"
     return TimexHit(m.start(), m.end(), "DATE", value)
@@ -1248,41 +1340,71 @@ _TIMEX_PATTERNS: tuple[tuple[re.Pattern[str], _Handler], ...] = tuple(
     (re.compile(p), h)
     for p, h in (
         (rf"\b{_PART}?(?P<month>{_MONTH_NAME}) {_DAY}\b(?:,? {_YEAR}\b)?", _t_full_date),
-        (rf"\b(?P<day>[12]\d|3[01]|0?[1-9]) (?P<month>{_MONTH_NAME})(?: {_YEAR})?\b",
-         _t_full_date),
+        (rf"\b(?P<day>[12]\d|3[01]|0?[1-9]) (?P<month>{_MONTH_NAME})(?: {_YEAR})?\b", _t_full_date),
         (rf"\b{_PART}?(?P<month>{_MONTH_NAME}),? {_YEAR}\b", _t_month_year),
-        (rf"\b(?:(?P<rel>(?i:last|this|next)) )?{_PART}?(?P<month>{_MONTH_NO_MAY})(?![\w-])",
-         _t_month),
+        (
+            rf"\b(?:(?P<rel>(?i:last|this|next)) )?{_PART}?(?P<month>{_MONTH_NO_MAY})(?![\w-])",
+            _t_month,
+        ),
         (rf"\b{_PART}?{_YEAR}(?![\w,.]\d)(?!s)", _t_year),
         (r"\b" + _PART + r"?(?P<decade>(?:1[89]|20)\d0)s\b", _t_decade),
-        (rf"\b(?:(?P<rel>(?i:last|this|next|on)) )?{_WEEKDAY}(?P<tod> (?i:morning|afternoon|"
-         r"evening|night))?\b", _t_weekday),
-        (r"\b(?i:today|yesterday|tomorrow|tonight|last night|this (?:morning|afternoon|evening))"
-         r"\b", _t_deictic_day),
-        (r"\b(?:(?P<pre>(?i:earlier|later|late|early|mid))[- ])?(?P<rel>(?i:this|last|next|"
-         r"previous)) (?P<unit>(?i:week|weekend|month|year))\b", _t_relative_unit),
-        (r"(?i:\b(?:(?P<rel>the|this|last|next|early|late) )?(?P<season>spring|summer|fall|"
-         r"autumn|winter)\b)(?: (?P<year>(?:19|20)\d\d))?", _t_season),
+        (
+            rf"\b(?:(?P<rel>(?i:last|this|next|on)) )?{_WEEKDAY}(?P<tod> (?i:morning|afternoon|"
+            r"evening|night))?\b",
+            _t_weekday,
+        ),
+        (
+            r"\b(?i:today|yesterday|tomorrow|tonight|last night|this (?:morning|afternoon|evening))"
+            r"\b",
+            _t_deictic_day,
+        ),
+        (
+            r"\b(?:(?P<pre>(?i:earlier|later|late|early|mid))[- ])?(?P<rel>(?i:this|last|next|"
+            r"previous)) (?P<unit>(?i:week|weekend|month|year))\b",
+            _t_relative_unit,
+        ),
+        (
+            r"(?i:\b(?:(?P<rel>the|this|last|next|early|late) )?(?P<season>spring|summer|fall|"
+            r"autumn|winter)\b)(?: (?P<year>(?:19|20)\d\d))?",
+            _t_season,
+        ),
         (rf"\b{_DMOD}{_NUM_WORD}[ -]{_UNIT}(?P<ago> (?i:ago))?\b(?!-)", _t_duration),
-        (r"\b(?i:the (?:last|past|next|coming|previous|following) )(?:(?P<num>\d+|(?i:two|three|"
-         r"four|five|six|seven|eight|nine|ten)) |(?i:few|several|couple of|many) )?"
-         r"(?P<unit>(?i:hours|days|weeks|months|years|decades))\b", _t_span_phrase),
-        (r"(?:(?<=\bfor )|(?<=\band )|(?<=\bor )|(?<=\bwithin )|(?<=\bover ))(?P<unit>(?i:hours|"
-         r"days|weeks|months|years|decades))\b(?![- ]\w+ (?:ago|old))", _t_bare_units),
+        (
+            r"\b(?i:the (?:last|past|next|coming|previous|following) )(?:(?P<num>\d+|(?i:two|three|"
+            r"four|five|six|seven|eight|nine|ten)) |(?i:few|several|couple of|many) )?"
+            r"(?P<unit>(?i:hours|days|weeks|months|years|decades))\b",
+            _t_span_phrase,
+        ),
+        (
+            r"(?:(?<=\bfor )|(?<=\band )|(?<=\bor )|(?<=\bwithin )|(?<=\bover ))(?P<unit>(?i:hours|"
+            r"days|weeks|months|years|decades))\b(?![- ]\w+ (?:ago|old))",
+            _t_bare_units,
+        ),
         (r"\b(?P<unit>(?i:hours|days|weeks|months|years|decades))(?= of\b)", _t_bare_units),
         (r"\b(?P<unit>(?i:days|weeks|months|years|decades))-long\b", _t_bare_units),
-        (r"\b(?P<num>\d+|(?i:one|two|three|four|five|six|seven|eight|nine|ten|twenty))-"
-         r"(?P<unit>(?i:hour|day|week|month|year|decade))(?:-long)?\b(?!-old)",
-         _t_compound_duration),
-        (r"\b(?i:now|currently|nowadays|recently|soon|the future|the past|(?<=at )this time"
-         r"|recent (?:years|months|weeks|days|decades))\b", _t_reference),
+        (
+            r"\b(?P<num>\d+|(?i:one|two|three|four|five|six|seven|eight|nine|ten|twenty))-"
+            r"(?P<unit>(?i:hour|day|week|month|year|decade))(?:-long)?\b(?!-old)",
+            _t_compound_duration,
+        ),
+        (
+            r"\b(?i:now|currently|nowadays|recently|soon|the future|the past|(?<=at )this time"
+            r"|recent (?:years|months|weeks|days|decades))\b",
+            _t_reference,
+        ),
         (r"\b(?i:every|each) (?P<unit>(?i:day|week|month|year|night|morning|evening))\b", _t_set),
         (r"\b(?i:daily|weekly|monthly|annually|yearly|nightly)\b", _t_set),
-        (r"\b(?:(?i:(?:\w+ )?(?:days|weeks|hours|day|week|shortly|just|right)) (?P<direction>"
-         r"(?i:before|after|ahead of)) )?(?P<holiday>Christmas(?: Eve| Day)?|New Year[\u2019']s "
-         r"(?:Eve|Day)|Halloween|Valentine[\u2019']s Day)\b", _t_holiday),
-        (r"\b(?P<hour>\d{1,2})(?::(?P<minute>[0-5]\d))? ?(?P<ampm>(?i:a\.m\.|p\.m\.|am|pm))"
-         r"(?!\w)", _t_clock),
+        (
+            r"\b(?:(?i:(?:\w+ )?(?:days|weeks|hours|day|week|shortly|just|right)) (?P<direction>"
+            r"(?i:before|after|ahead of)) )?(?P<holiday>Christmas(?: Eve| Day)?|New Year[\u2019']s "
+            r"(?:Eve|Day)|Halloween|Valentine[\u2019']s Day)\b",
+            _t_holiday,
+        ),
+        (
+            r"\b(?P<hour>\d{1,2})(?::(?P<minute>[0-5]\d))? ?(?P<ampm>(?i:a\.m\.|p\.m\.|am|pm))"
+            r"(?!\w)",
+            _t_clock,
+        ),
     )
 )
 
@@ -1308,8 +1430,14 @@ def find_timexes(text: str, dct: dt.date, layout: Layout) -> list[TimexHit]:
 
 def extract_timexes(text: str, dct: dt.date, layout: Layout) -> list[TimexPrediction]:
     return [
-        TimexPrediction(value=h.value, type=h.type, start=h.start, end=h.end,
-                        text=text[h.start : h.end], mod=h.mod)
+        TimexPrediction(
+            value=h.value,
+            type=h.type,
+            start=h.start,
+            end=h.end,
+            text=text[h.start : h.end],
+            mod=h.mod,
+        )
         for h in find_timexes(text, dct, layout)
     ]
 
@@ -1338,22 +1466,30 @@ _ELLIPTIC_RE = re.compile(
 )
 _QUALIFIERS = (
     (r"(?:fewer|less) than|under|below|up to|at most|no more than", "less_than"),
-    (r"more than|over|more|upwards of|in excess of|at least|above|exceeding|nearly all",
-     "more_than"),
-    (r"around|about|roughly|some|approximately|nearly|almost|an estimated|estimated|close to"
-     r"|an approximate|~", "approximately"),
+    (
+        r"more than|over|more|upwards of|in excess of|at least|above|exceeding|nearly all",
+        "more_than",
+    ),
+    (
+        r"around|about|roughly|some|approximately|nearly|almost|an estimated|estimated|close to"
+        r"|an approximate|~",
+        "approximately",
+    ),
 )
 _CASUALTY = re.compile(
     r"\b(?:killed|kill|killing|dead|died|die|deaths?|injured|injuries|injuring|wounded|wounding"
-    r"|casualt(?:y|ies)|fatalit(?:y|ies)|hurt|perished|missing|captured|hostages?)\b", re.I
+    r"|casualt(?:y|ies)|fatalit(?:y|ies)|hurt|perished|missing|captured|hostages?)\b",
+    re.I,
 )
 _PLANNED = re.compile(
     r"\b(?:will|would|shall|\u2019ll|plans? to|planned|planning|to be (?:deployed|sent)|to deploy"
-    r"|to send|expected to|are to|set to|proposed|could be)\b", re.I
+    r"|to send|expected to|are to|set to|proposed|could be)\b",
+    re.I,
 )
 _HISTORICAL = re.compile(
     r"\b(?:were|was|had been|had|at the height|at its peak|peak(?:ed)?|surge|once|previously"
-    r"|used to)\b", re.I
+    r"|used to)\b",
+    re.I,
 )
 _LOCATION_PREPOSITION = re.compile(
     r"\b(?:in|to|into|inside|within|across|at|throughout|on the ground in)\s+(?:the\s+)?$", re.I
@@ -1370,8 +1506,9 @@ class TroopContext:
     entities: tuple[EntityPrediction, ...]
 
     def places(self, start: int, end: int) -> list[EntityPrediction]:
-        return [e for e in self.entities if start <= (e.start or 0) < end
-                and e.type in ("GPE", "LOC")]
+        return [
+            e for e in self.entities if start <= (e.start or 0) < end and e.type in ("GPE", "LOC")
+        ]
 
 
 def _qualifier(text: str, start: int) -> str:
@@ -1410,15 +1547,18 @@ def _country_of(word: str, ctx: TroopContext) -> str | None:
 def _same_country(name: str, force: str | None) -> bool:
     if force is None:
         return False
+
     def norm(s: str) -> str:
         s = s.replace(".", "")
         words = s.split()
         return "".join(w[0] for w in words).upper() if len(words) > 1 else s.upper()
+
     return norm(name) == norm(force) or (norm(force) == "US" and name.lower() == "america")
 
 
-def _location(ctx: TroopContext, number_start: int, after: int, limit: int,
-              force: str | None) -> str | None:
+def _location(
+    ctx: TroopContext, number_start: int, after: int, limit: int, force: str | None
+) -> str | None:
     """The place after "in"/"to" in the count's clause, "there", or the main place."""
     sentence = ctx.layout.sentence_of(number_start)
     window_end = min(limit, sentence.end)
@@ -1427,13 +1567,18 @@ def _location(ctx: TroopContext, number_start: int, after: int, limit: int,
     if stop:
         window_end = after + stop.start()
     for place in ctx.places(after, window_end):
-        if _LOCATION_PREPOSITION.search(ctx.text[after : place.start]) and re.fullmatch(
-            r"[^,;]*", ctx.text[after : place.start]
-        ) and not _same_country(place.text or "", force):
+        if (
+            _LOCATION_PREPOSITION.search(ctx.text[after : place.start])
+            and re.fullmatch(r"[^,;]*", ctx.text[after : place.start])
+            and not _same_country(place.text or "", force)
+        ):
             return place.text
     if re.match(r"\s+there\b", ctx.text[after : after + 10]):
-        before = [e for e in ctx.places(sentence.start, number_start)
-                  if not _same_country(e.text or "", force)]
+        before = [
+            e
+            for e in ctx.places(sentence.start, number_start)
+            if not _same_country(e.text or "", force)
+        ]
         if before:
             return before[-1].text
     return _main_place(ctx, force)
@@ -1441,8 +1586,11 @@ def _location(ctx: TroopContext, number_start: int, after: int, limit: int,
 
 def _main_place(ctx: TroopContext, force: str | None) -> str | None:
     """The most frequently named GPE of the document other than the force's country."""
-    counts = Counter(e.text for e in ctx.entities if e.type == "GPE" and e.text
-                     and not _same_country(e.text, force))
+    counts = Counter(
+        e.text
+        for e in ctx.entities
+        if e.type == "GPE" and e.text and not _same_country(e.text, force)
+    )
     if not counts:
         return None
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
@@ -1458,8 +1606,9 @@ def _troop_time(ctx: TroopContext, start: int, end: int) -> str:
     clause = before + ctx.text[start:end] + after
     if _PLANNED.search(clause):
         return "planned"
-    if _HISTORICAL.search(clause) or re.search(r"\bat the height\b|\bat its peak\b",
-                                               ctx.text[sentence.start : start]):
+    if _HISTORICAL.search(clause) or re.search(
+        r"\bat the height\b|\bat its peak\b", ctx.text[sentence.start : start]
+    ):
         return "historical"
     years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", clause)]
     if years and max(years) < ctx.dct.year - 1:
@@ -1495,14 +1644,18 @@ def extract_troops(ctx: TroopContext) -> list[TroopPrediction]:
         for i, (start, end, force) in enumerate(found):
             limit = found[i + 1][0] if i + 1 < len(found) else sentence.end
             num_end = start + len(re.match(_COUNT, text[start:]).group())  # type: ignore[union-attr]
-            out.append(TroopPrediction(
-                value=int(text[start:num_end].replace(",", "")),
-                location=_location(ctx, start, end, limit, force),
-                force=force,
-                qualifier=_qualifier(text, start),
-                time=_troop_time(ctx, start, end),
-                start=start, end=num_end, text=text[start:num_end],
-            ))
+            out.append(
+                TroopPrediction(
+                    value=int(text[start:num_end].replace(",", "")),
+                    location=_location(ctx, start, end, limit, force),
+                    force=force,
+                    qualifier=_qualifier(text, start),
+                    time=_troop_time(ctx, start, end),
+                    start=start,
+                    end=num_end,
+                    text=text[start:num_end],
+                )
+            )
     return sorted(out, key=lambda t: (t.start or 0, t.end or 0))
 
 
@@ -1527,53 +1680,99 @@ def _cue(label: str, pattern: str, subject_holds: bool = True) -> Cue:
 _W = r"[\w\u2019'.\-]+"  # one word
 _CUES: tuple[Cue, ...] = (
     # AGAINST: denies plans or requests, says nothing changed, refuses to leave
-    _cue("AGAINST", rf"\bno plans?\b(?:\s+{_W}){{0,5}}?\s+to\s+(?:withdraw|pull|leave|remove"
-         r"|reduce|exit)"),
+    _cue(
+        "AGAINST",
+        rf"\bno plans?\b(?:\s+{_W}){{0,5}}?\s+to\s+(?:withdraw|pull|leave|remove"
+        r"|reduce|exit)",
+    ),
     _cue("AGAINST", r"\bnot aware of any (?:plans?|requests?|decision)"),
     _cue("AGAINST", r"\bunaware of any\b"),
-    _cue("AGAINST", rf"\b(?:won[\u2019']t|will not|would not|not going to|do(?:es)? not (?:intend|"
-         rf"plan) to)\s+(?:{_W}\s+){{0,2}}?(?:withdraw|pull out|leave)"),
+    _cue(
+        "AGAINST",
+        rf"\b(?:won[\u2019']t|will not|would not|not going to|do(?:es)? not (?:intend|"
+        rf"plan) to)\s+(?:{_W}\s+){{0,2}}?(?:withdraw|pull out|leave)",
+    ),
     _cue("AGAINST", r"\bno (?:\w+ )?(?:policy )?change\b|\bnothing has changed\b"),
-    _cue("AGAINST", r"\b(?:received|receive|had|has)\s+no\s+(?:formal\s+)?(?:request|"
-         r"notification|notice)"),
-    _cue("AGAINST", r"\bnot\s+(?:\w+\s+){0,2}(?:received|included|made)\s+(?:a|any)\s+"
-         r"(?:formal\s+)?(?:request|notification)"),
-    _cue("AGAINST", r"\bnot (?:a |any )?negotiations? (?:about|on|over|for|to) (?:the )?"
-         r"withdraw"),
+    _cue(
+        "AGAINST",
+        r"\b(?:received|receive|had|has)\s+no\s+(?:formal\s+)?(?:request|"
+        r"notification|notice)",
+    ),
+    _cue(
+        "AGAINST",
+        r"\bnot\s+(?:\w+\s+){0,2}(?:received|included|made)\s+(?:a|any)\s+"
+        r"(?:formal\s+)?(?:request|notification)",
+    ),
+    _cue(
+        "AGAINST",
+        r"\bnot (?:a |any )?negotiations? (?:about|on|over|for|to) (?:the )?"
+        r"withdraw",
+    ),
     _cue("AGAINST", r"\bden(?:y|ies|ied|ying)\b"),
     _cue("AGAINST", r"\bnot what[\u2019']s happening|\bnot what is happening"),
-    _cue("AGAINST", r"\b(?:insist\w*|maintain\w*) (?:that )?(?:\w+ ){0,3}(?:troops|forces) "
-         r"(?:will )?(?:stay|remain)"),
-    _cue("AGAINST", r"\breject\w* (?:\w+ ){0,3}(?:calls?|demands?|requests?) (?:for|to) "
-         r"(?:\w+ ){0,3}withdraw"),
+    _cue(
+        "AGAINST",
+        r"\b(?:insist\w*|maintain\w*) (?:that )?(?:\w+ ){0,3}(?:troops|forces) "
+        r"(?:will )?(?:stay|remain)",
+    ),
+    _cue(
+        "AGAINST",
+        r"\breject\w* (?:\w+ ){0,3}(?:calls?|demands?|requests?) (?:for|to) "
+        r"(?:\w+ ){0,3}withdraw",
+    ),
     # NEUTRAL: open or non-committal
     _cue("NEUTRAL", r"\bopen to\b"),
     _cue("NEUTRAL", r"\b(?:left|leaves?|leaving) (?:the door |it )?open\b"),
-    _cue("NEUTRAL", r"\b(?:left|leaves?|leaving) it unclear\b|\bunclear whether\b|\bundecided\b"
-         r"|\bremains to be seen\b|\btoo early to (?:say|tell)\b|\bdecide whether\b"),
+    _cue(
+        "NEUTRAL",
+        r"\b(?:left|leaves?|leaving) it unclear\b|\bunclear whether\b|\bundecided\b"
+        r"|\bremains to be seen\b|\btoo early to (?:say|tell)\b|\bdecide whether\b",
+    ),
     # FAVOR: demands, requests, supports or moves to carry out withdrawal
-    _cue("FAVOR", rf"\b(?:should|must|need(?:s|ed)? to|ought to|has to|have to)\s+(?:{_W}\s+)?"
-         r"(?:withdraw|leave|pull out|go home|exit)", subject_holds=False),
-    _cue("FAVOR", r"\bdemand\w*\b.{0,120}?\b(?:withdraw\w*|leave|exit|expel\w*|ouster|presence"
-         r"|pull\w* out|departure)"),
-    _cue("FAVOR", rf"\bcall\w* for\b(?:\s+{_W}){{0,8}}?\s+(?:withdraw\w*|ouster|expulsion|exit"
-         r"|departure|pullout|expel\w*|eject\w*|end(?:ing)? (?:of )?(?:the )?(?:\w+ )?presence)"),
-    _cue("FAVOR", r"\b(?:passed|approved|adopted)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?"
-         r"(?:resolution|bill|law|motion)\b.{0,80}?\b(?:expel\w*|eject\w*|end\w* the (?:\w+ )?"
-         r"presence|withdraw\w*|oust\w*)"),
+    _cue(
+        "FAVOR",
+        rf"\b(?:should|must|need(?:s|ed)? to|ought to|has to|have to)\s+(?:{_W}\s+)?"
+        r"(?:withdraw|leave|pull out|go home|exit)",
+        subject_holds=False,
+    ),
+    _cue(
+        "FAVOR",
+        r"\bdemand\w*\b.{0,120}?\b(?:withdraw\w*|leave|exit|expel\w*|ouster|presence"
+        r"|pull\w* out|departure)",
+    ),
+    _cue(
+        "FAVOR",
+        rf"\bcall\w* for\b(?:\s+{_W}){{0,8}}?\s+(?:withdraw\w*|ouster|expulsion|exit"
+        r"|departure|pullout|expel\w*|eject\w*|end(?:ing)? (?:of )?(?:the )?(?:\w+ )?presence)",
+    ),
+    _cue(
+        "FAVOR",
+        r"\b(?:passed|approved|adopted)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?"
+        r"(?:resolution|bill|law|motion)\b.{0,80}?\b(?:expel\w*|eject\w*|end\w* the (?:\w+ )?"
+        r"presence|withdraw\w*|oust\w*)",
+    ),
     _cue("FAVOR", r"\bvoted (?:to|for) (?:the )?(?:expel\w*|eject\w*|end\w*|oust\w*|withdraw\w*)"),
     _cue("FAVOR", r"\b(?:expel\w*|eject\w*|oust\w*|kick\w* out)\b", subject_holds=False),
     _cue("FAVOR", r"\brequest\w*\b.{0,160}?\bwithdraw\w*"),
-    _cue("FAVOR", r"\b(?:against|condemn\w*|end\w*|reduc\w*|reduction of)\s+(?:the\s+)?"
-         r"(?:continued\s+|continuing\s+)?(?:[\w.\-]+\s+){0,3}?presence\b", subject_holds=False),
-    _cue("FAVOR", r"\b(?:timing|timetable|timeline|schedule|mechanisms?)\b.{0,60}?\b"
-         r"(?:withdraw\w*|departure|exit|presence)", subject_holds=False),
+    _cue(
+        "FAVOR",
+        r"\b(?:against|condemn\w*|end\w*|reduc\w*|reduction of)\s+(?:the\s+)?"
+        r"(?:continued\s+|continuing\s+)?(?:[\w.\-]+\s+){0,3}?presence\b",
+        subject_holds=False,
+    ),
+    _cue(
+        "FAVOR",
+        r"\b(?:timing|timetable|timeline|schedule|mechanisms?)\b.{0,60}?\b"
+        r"(?:withdraw\w*|departure|exit|presence)",
+        subject_holds=False,
+    ),
     _cue("FAVOR", r"\b(?:initiate|begin|start)\w*\s+the\s+process\s+of\b"),
     _cue("FAVOR", r"\bsupport\w*\s+(?:a\s+|the\s+)?(?:\w+\s+)?withdrawal"),
 )
 _TARGET = re.compile(
     r"\b(?:withdraw\w*|pull\w*[ -]?(?:out|back)|troops|forces|presence|leave|expel\w*|eject\w*"
-    r"|ouster|exit|drawdown|departure|quit|doing so)\b", re.I
+    r"|ouster|exit|drawdown|departure|quit|doing so)\b",
+    re.I,
 )
 _HOLDER_TYPES = ("PERSON", "ORG", "GPE")
 _AFFILIATED = re.compile(
@@ -1585,7 +1784,8 @@ _AFFILIATED = re.compile(
 )
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:by|of|in|from|with|to|at|for|on|about|against|toward|towards|into|inside|within"
-    r"|between|over|despite|through|among|via)\s+(?:the\s+)?$", re.I
+    r"|between|over|despite|through|among|via)\s+(?:the\s+)?$",
+    re.I,
 )
 _ACT_NOUNS = r"announcement|decision|statement|demand|request|call|plan|move|vote|letter"
 # Words that may stand between a subject and its act: "The US has no plans".
@@ -1628,7 +1828,7 @@ class StanceContext:
 
 
 def _holder_key(name: str, entity_type: str) -> str:
-    """"U.S.", "US" and "United States" merge; other names by their lowercase form."""
+    """ "U.S.", "US" and "United States" merge; other names by their lowercase form."""
     bare = name.replace(".", "")
     words = bare.split()
     if entity_type == "GPE" and len(words) > 1 and all(w[0].isupper() for w in words):
@@ -1642,22 +1842,24 @@ def _eligible(ctx: StanceContext, e: EntityPrediction) -> bool:
     start, end = e.start or 0, e.end or 0
     if e.type not in _HOLDER_TYPES:
         return False
-    if _AFFILIATED.match(text, end) or _PREPOSITION_BEFORE.search(text[max(0, start - 30):start]):
+    if _AFFILIATED.match(text, end) or _PREPOSITION_BEFORE.search(text[max(0, start - 30) : start]):
         return False
     possessive = re.match(r"[\u2019']s?\b", text[end : end + 2]) is not None
     return not possessive
 
 
 def _government_holder(ctx: StanceContext, start: int, end: int) -> list[tuple[int, Holder]]:
-    """"the Iraqi government" names the country it governs."""
+    """ "the Iraqi government" names the country it governs."""
     out = []
     for m in re.finditer(r"\b(?:the\s+)?([A-Z][a-z]+)\s+government\b", ctx.text[start:end]):
         word = m.group(1)
         if _PREPOSITION_BEFORE.search(ctx.text[max(0, start + m.start() - 30) : start + m.start()]):
             continue
         stems = _derived_gpes({word.lower()}) if _NORP_SUFFIX.search(word.lower()) else set()
-        country = next((e.text for e in ctx.entities if e.type == "GPE"
-                        and (e.text or "").lower() in stems), None)
+        country = next(
+            (e.text for e in ctx.entities if e.type == "GPE" and (e.text or "").lower() in stems),
+            None,
+        )
         name = country or f"{word} government"
         out.append((start + m.end(), Holder(name, "name:" + _holder_key(name, "GPE"))))
     return out
@@ -1665,8 +1867,9 @@ def _government_holder(ctx: StanceContext, start: int, end: int) -> list[tuple[i
 
 def _candidates(ctx: StanceContext, start: int, end: int) -> list[tuple[int, str, Holder]]:
     """(end offset, type, holder) of every eligible subject between start and end."""
-    out = [((e.end or 0), e.type, ctx.holder(e)) for e in ctx.mentions(start, end)
-           if _eligible(ctx, e)]
+    out = [
+        ((e.end or 0), e.type, ctx.holder(e)) for e in ctx.mentions(start, end) if _eligible(ctx, e)
+    ]
     out += [(pos, "GPE", h) for pos, h in _government_holder(ctx, start, end)]
     return sorted(out, key=lambda c: c[0])
 
@@ -1675,15 +1878,21 @@ def _speaker(ctx: StanceContext, sentence: Region, verb_start: int) -> Holder | 
     """Who the reporting verb at ``verb_start`` is attributed to."""
     text = ctx.text
     clause_start = sentence.start
-    closing = max(text.rfind("\u201d", sentence.start, verb_start), text.rfind('"', sentence.start,
-                                                                          verb_start))
+    closing = max(
+        text.rfind("\u201d", sentence.start, verb_start),
+        text.rfind('"', sentence.start, verb_start),
+    )
     if closing >= 0:
         clause_start = closing + 1
     before = text[clause_start:verb_start]
     if re.search(r"\b(?:he|she)\s+(?:\w+\s+)?$", before, re.I):
         return _last_person(ctx, sentence.start)
-    if re.search(r"\b(?:it|they|we|i|officials?|the (?:official|statement|letter))\s+(?:\w+\s+)?"
-                 r"$", before, re.I):
+    if re.search(
+        r"\b(?:it|they|we|i|officials?|the (?:official|statement|letter))\s+(?:\w+\s+)?"
+        r"$",
+        before,
+        re.I,
+    ):
         return None
     candidates = _candidates(ctx, clause_start, verb_start)
     persons = [c for c in candidates if c[1] == "PERSON"]
@@ -1707,13 +1916,18 @@ def _last_person(ctx: StanceContext, before: int) -> Holder | None:
 def _subject(ctx: StanceContext, sentence: Region, cue_start: int) -> Holder | None:
     """The named subject right before an act cue ("The US has no plans ...")."""
     text = ctx.text
-    possessive = re.search(rf"([A-Z][\w.\-]*)[\u2019']s\s+(?:{_ACT_NOUNS})\b[^.]{{0,60}}$",
-                           text[sentence.start : cue_start])
+    possessive = re.search(
+        rf"([A-Z][\w.\-]*)[\u2019']s\s+(?:{_ACT_NOUNS})\b[^.]{{0,60}}$",
+        text[sentence.start : cue_start],
+    )
     candidates = _candidates(ctx, sentence.start, cue_start)
     if possessive:
         pos = sentence.start + possessive.end(1)
-        owners = [e for e in ctx.mentions(sentence.start, cue_start) if e.end == pos
-                  and e.type in _HOLDER_TYPES]
+        owners = [
+            e
+            for e in ctx.mentions(sentence.start, cue_start)
+            if e.end == pos and e.type in _HOLDER_TYPES
+        ]
         if owners:
             return ctx.holder(owners[0])
     if not candidates:
@@ -1757,8 +1971,11 @@ def _sentence_cues(text: str, sentence: Region) -> list[tuple[Cue, re.Match[str]
 
 def _verbs(ctx: StanceContext, start: int, end: int) -> list[int]:
     """Offsets of reporting verbs, leaving out words inside names ("United States")."""
-    return [m.start() for m in _REPORTING_RE.finditer(ctx.text, start, end)
-            if not any((e.start or 0) <= m.start() < (e.end or 0) for e in ctx.entities)]
+    return [
+        m.start()
+        for m in _REPORTING_RE.finditer(ctx.text, start, end)
+        if not any((e.start or 0) <= m.start() < (e.end or 0) for e in ctx.entities)
+    ]
 
 
 def _reporting_verb(ctx: StanceContext, sentence: Region, cue_start: int) -> int | None:
@@ -1773,8 +1990,7 @@ def _reporting_verb(ctx: StanceContext, sentence: Region, cue_start: int) -> int
 def _paragraph_speaker(ctx: StanceContext, sentence: Region) -> Holder | None:
     """Speaker of another sentence of the same paragraph (for continued quotations)."""
     line = ctx.layout.line_of(sentence.start)
-    others = [s for s in ctx.layout.sentences if line.start <= s.start < line.end
-              and s != sentence]
+    others = [s for s in ctx.layout.sentences if line.start <= s.start < line.end and s != sentence]
     others.sort(key=lambda s: abs(s.start - sentence.start))
     for other in others:
         for verb in _verbs(ctx, other.start, other.end):
@@ -1858,8 +2074,9 @@ def full_names(entities: Sequence[EntityPrediction]) -> dict[str, str]:
     return out
 
 
-def extract_stances(text: str, layout: Layout, entities: Sequence[EntityPrediction]
-                    ) -> list[StancePrediction]:
+def extract_stances(
+    text: str, layout: Layout, entities: Sequence[EntityPrediction]
+) -> list[StancePrediction]:
     ctx = StanceContext(text, layout, tuple(entities), full_names(entities))
     return aggregate_stances(text, stance_hits(ctx))
 

@@ -190,18 +190,78 @@ LABEL_MAP: dict[str, str | None] = {
 
 _POSSESSIVES = {"'s", "\u2019s", "'", "\u2019"}
 _TITLES = {
-    "maj", "gen", "col", "lt", "sgt", "capt", "adm", "cmdr", "brig", "cpl", "pvt",
-    "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "amb",
-    "secretary", "press", "deputy", "spokesman", "spokeswoman", "spokesperson",
-    "president", "minister", "prime", "chairman", "chief", "commander", "general",
-    "caretaker", "cleric", "leader", "official", "ambassador",
+    "maj",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "adm",
+    "cmdr",
+    "brig",
+    "cpl",
+    "pvt",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sen",
+    "rep",
+    "gov",
+    "amb",
+    "secretary",
+    "press",
+    "deputy",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "president",
+    "minister",
+    "prime",
+    "chairman",
+    "chief",
+    "commander",
+    "general",
+    "caretaker",
+    "cleric",
+    "leader",
+    "official",
+    "ambassador",
 }
 _TRIM_WORDS = {"the", "a", "an"}
-_PARTICLES = {"al", "el", "bin", "ibn", "abu", "abd", "van", "von", "de", "da", "di", "du", "le",
-              "la", "of", "and", "for", "in"}
+_PARTICLES = {
+    "al",
+    "el",
+    "bin",
+    "ibn",
+    "abu",
+    "abd",
+    "van",
+    "von",
+    "de",
+    "da",
+    "di",
+    "du",
+    "le",
+    "la",
+    "of",
+    "and",
+    "for",
+    "in",
+}
 _DASHES = {"-", "\u2013", "\u2014"}
-_GENERIC_ORGS = {"defense", "defence", "state", "treasury", "justice", "interior", "foreign",
-                 "press", "energy", "commerce"}
+_GENERIC_ORGS = {
+    "defense",
+    "defence",
+    "state",
+    "treasury",
+    "justice",
+    "interior",
+    "foreign",
+    "press",
+    "energy",
+    "commerce",
+}
 
 
 def map_label(label: str) -> str | None:
@@ -220,8 +280,12 @@ def _is_affix(token: Token) -> bool:
 
 def _strip_tokens(tokens: list[Token], entity_type: str) -> list[Token]:
     """Drop determiners, possessives, titles, affixes and trailing common nouns."""
-    while tokens and (tokens[0].lower_ in _TRIM_WORDS or _is_title(tokens[0])
-                      or tokens[0].is_punct or _is_affix(tokens[0])):
+    while tokens and (
+        tokens[0].lower_ in _TRIM_WORDS
+        or _is_title(tokens[0])
+        or tokens[0].is_punct
+        or _is_affix(tokens[0])
+    ):
         tokens = tokens[1:]
     while tokens and (
         tokens[-1].text in _POSSESSIVES
@@ -305,21 +369,68 @@ def _relabel_surnames(mentions: list[_Mention]) -> list[_Mention]:
 # ---------------------------------------------------------------- timexes
 
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "fifteen": 15, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "fifty": 50,
+    "hundred": 100,
 }
-_VAGUE_AMOUNT = {"several", "few", "a few", "many", "some", "couple", "a couple of", "the last few",
-                 "the past few", "the last", "the past", "last few", "past few", "recent"}
+_VAGUE_AMOUNT = {
+    "several",
+    "few",
+    "a few",
+    "many",
+    "some",
+    "couple",
+    "a couple of",
+    "the last few",
+    "the past few",
+    "the last",
+    "the past",
+    "last few",
+    "past few",
+    "recent",
+}
 _UNITS = {
-    "second": ("T", "S", 1), "minute": ("T", "M", 1), "hour": ("T", "H", 1),
-    "day": ("", "D", 1), "week": ("", "W", 1), "month": ("", "M", 1), "year": ("", "Y", 1),
-    "decade": ("", "Y", 10), "century": ("", "Y", 100),
+    "second": ("T", "S", 1),
+    "minute": ("T", "M", 1),
+    "hour": ("T", "H", 1),
+    "day": ("", "D", 1),
+    "week": ("", "W", 1),
+    "month": ("", "M", 1),
+    "year": ("", "Y", 1),
+    "decade": ("", "Y", 10),
+    "century": ("", "Y", 100),
 }
-_SEASONS = {"spring": ("SP", 3), "summer": ("SU", 6), "fall": ("FA", 9), "autumn": ("FA", 9),
-            "winter": ("WI", 12)}
-_HOLIDAYS = {"christmas": (12, 25), "new year's day": (1, 1), "new year": (1, 1),
-             "independence day": (7, 4), "halloween": (10, 31), "thanksgiving": (11, 25)}
+_SEASONS = {
+    "spring": ("SP", 3),
+    "summer": ("SU", 6),
+    "fall": ("FA", 9),
+    "autumn": ("FA", 9),
+    "winter": ("WI", 12),
+}
+_HOLIDAYS = {
+    "christmas": (12, 25),
+    "new year's day": (1, 1),
+    "new year": (1, 1),
+    "independence day": (7, 4),
+    "halloween": (10, 31),
+    "thanksgiving": (11, 25),
+}
 _MODS = [
     (re.compile(r"^(?:late|the end of|end of)\s+", re.I), "END"),
     (re.compile(r"^(?:early|the beginning of|beginning of|the start of)\s+", re.I), "START"),
@@ -397,8 +508,11 @@ def _shift_month(day: dt.date, months: int) -> str:
 def _relative(phrase: str, dct: dt.date) -> TimexValue | None:
     """this/last/next week, month, year; today/yesterday/tomorrow."""
     p = phrase.lower()
-    m = re.fullmatch(r"(?:earlier |later )?(this|last|next|past|previous|coming) "
-                     r"(week|weekend|month|year)", p)
+    m = re.fullmatch(
+        r"(?:earlier |later )?(this|last|next|past|previous|coming) "
+        r"(week|weekend|month|year)",
+        p,
+    )
     if m:
         step = {"this": 0, "coming": 1, "next": 1}.get(m.group(1), -1)
         unit = m.group(2)
@@ -415,8 +529,9 @@ def _relative(phrase: str, dct: dt.date) -> TimexValue | None:
 
 def _weekday(phrase: str, dct: dt.date) -> TimexValue | None:
     """A weekday: the one on or before the dct (news reports the recent past)."""
-    m = re.fullmatch(r"(?:last |this |on )?(\w+?)s?(?: (morning|afternoon|evening|night))?",
-                     phrase.lower())
+    m = re.fullmatch(
+        r"(?:last |this |on )?(\w+?)s?(?: (morning|afternoon|evening|night))?", phrase.lower()
+    )
     if not m or m.group(1) not in _WEEKDAYS:
         return None
     back = (dct.weekday() - _WEEKDAYS[m.group(1)]) % 7
@@ -430,19 +545,28 @@ def _vague(phrase: str) -> TimexValue | None:
     p = phrase.lower()
     if re.fullmatch(r"now|currently|at present|present|these days|nowadays|at this time", p):
         return TimexValue("DATE", "PRESENT_REF")
-    if re.fullmatch(r"recent(?:ly| years| months| weeks| days| times)?|the past|formerly|"
-                    r"in the past|previously", p):
+    if re.fullmatch(
+        r"recent(?:ly| years| months| weeks| days| times)?|the past|formerly|"
+        r"in the past|previously",
+        p,
+    ):
         return TimexValue("DATE", "PAST_REF")
-    if re.fullmatch(r"soon|the future|the coming (?:days|weeks|months|years)|"
-                    r"the next few (?:days|weeks|months|years)|"
-                    r"the (?:near|foreseeable) future|later this (?:week|month|year)", p):
+    if re.fullmatch(
+        r"soon|the future|the coming (?:days|weeks|months|years)|"
+        r"the next few (?:days|weeks|months|years)|"
+        r"the (?:near|foreseeable) future|later this (?:week|month|year)",
+        p,
+    ):
         return TimexValue("DATE", "FUTURE_REF")
     return None
 
 
 def _season(phrase: str, dct: dt.date) -> TimexValue | None:
-    m = re.fullmatch(r"(?:the |this |last |next )?(spring|summer|fall|autumn|winter)(?: of)?"
-                     r"(?: (\d{4}))?", phrase.lower())
+    m = re.fullmatch(
+        r"(?:the |this |last |next )?(spring|summer|fall|autumn|winter)(?: of)?"
+        r"(?: (\d{4}))?",
+        phrase.lower(),
+    )
     if not m:
         return None
     code, start_month = _SEASONS[m.group(1)]
@@ -465,12 +589,15 @@ def _holiday(phrase: str, dct: dt.date) -> TimexValue | None:
 
 
 def _sets(phrase: str) -> TimexValue | None:
-    m = re.fullmatch(r"(?:every|each) (day|week|month|year)|(daily|weekly|monthly|annually|yearly)",
-                     phrase.lower())
+    m = re.fullmatch(
+        r"(?:every|each) (day|week|month|year)|(daily|weekly|monthly|annually|yearly)",
+        phrase.lower(),
+    )
     if not m:
         return None
     unit = m.group(1) or {"daily": "day", "weekly": "week", "monthly": "month"}.get(
-        m.group(2), "year")
+        m.group(2), "year"
+    )
     return TimexValue("SET", f"P1{_UNITS[unit][1]}")
 
 
@@ -535,8 +662,9 @@ def normalize_timex(phrase: str, dct: dt.date) -> TimexValue | None:
         if pattern.search(phrase):
             phrase, mod = pattern.sub("", phrase), name
             break
-    core = re.sub(r"^the\s+(?=(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))", "",
-                  phrase, flags=re.I)
+    core = re.sub(
+        r"^the\s+(?=(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))", "", phrase, flags=re.I
+    )
     for rule in (_vague, _sets, _duration):
         found = rule(core)
         if found:
@@ -550,22 +678,74 @@ def normalize_timex(phrase: str, dct: dt.date) -> TimexValue | None:
 
 # ---------------------------------------------------------------- troop counts
 
-TROOP_NOUNS = {"troop", "force", "soldier", "personnel", "american", "serviceman",
-               "servicemember", "marine", "adviser", "advisor", "service member", "boot"}
-_CASUALTY = {"kill", "killed", "dead", "die", "died", "injure", "injured", "wound", "wounded",
-             "casualty", "death", "slay", "slain", "lose", "lost"}
-_DEMONYMS = {
-    "american": "US", "americans": "US", "us": "US", "u.s.": "US", "united states": "US",
-    "u.s": "US", "iraqi": "Iraq", "iraqis": "Iraq", "british": "UK", "french": "France",
-    "german": "Germany", "italian": "Italy", "canadian": "Canada", "turkish": "Turkey",
-    "iranian": "Iran", "syrian": "Syria", "kurdish": "Kurdistan Region", "australian": "Australia",
-    "spanish": "Spain", "danish": "Denmark", "dutch": "Netherlands", "norwegian": "Norway",
-    "israeli": "Israel", "russian": "Russia", "nato": "NATO",
+TROOP_NOUNS = {
+    "troop",
+    "force",
+    "soldier",
+    "personnel",
+    "american",
+    "serviceman",
+    "servicemember",
+    "marine",
+    "adviser",
+    "advisor",
+    "service member",
+    "boot",
 }
-_APPROX = re.compile(r"\b(?:around|about|roughly|approximately|some|an estimated|estimated|"
-                     r"nearly|almost|circa|approx\.?)$", re.I)
-_MORE = re.compile(r"\b(?:more than|over|more|above|at least|upwards of|in excess of|"
-                   r"greater than)$", re.I)
+_CASUALTY = {
+    "kill",
+    "killed",
+    "dead",
+    "die",
+    "died",
+    "injure",
+    "injured",
+    "wound",
+    "wounded",
+    "casualty",
+    "death",
+    "slay",
+    "slain",
+    "lose",
+    "lost",
+}
+_DEMONYMS = {
+    "american": "US",
+    "americans": "US",
+    "us": "US",
+    "u.s.": "US",
+    "united states": "US",
+    "u.s": "US",
+    "iraqi": "Iraq",
+    "iraqis": "Iraq",
+    "british": "UK",
+    "french": "France",
+    "german": "Germany",
+    "italian": "Italy",
+    "canadian": "Canada",
+    "turkish": "Turkey",
+    "iranian": "Iran",
+    "syrian": "Syria",
+    "kurdish": "Kurdistan Region",
+    "australian": "Australia",
+    "spanish": "Spain",
+    "danish": "Denmark",
+    "dutch": "Netherlands",
+    "norwegian": "Norway",
+    "israeli": "Israel",
+    "russian": "Russia",
+    "nato": "NATO",
+}
+_APPROX = re.compile(
+    r"\b(?:around|about|roughly|approximately|some|an estimated|estimated|"
+    r"nearly|almost|circa|approx\.?)$",
+    re.I,
+)
+_MORE = re.compile(
+    r"\b(?:more than|over|more|above|at least|upwards of|in excess of|"
+    r"greater than)$",
+    re.I,
+)
 _LESS = re.compile(r"\b(?:less than|fewer than|under|below|up to|at most|no more than)$", re.I)
 
 
@@ -604,8 +784,11 @@ def _is_casualty(noun: Token, verb: Token | None) -> bool:
     words = {t.lemma_.lower() for t in noun.subtree} | {t.text.lower() for t in noun.subtree}
     if verb is not None:
         words |= {verb.lemma_.lower(), verb.text.lower()}
-        words |= {c.lemma_.lower() for c in verb.children if c.dep_ in ("oprd", "acomp", "xcomp",
-                                                                      "advcl", "conj")}
+        words |= {
+            c.lemma_.lower()
+            for c in verb.children
+            if c.dep_ in ("oprd", "acomp", "xcomp", "advcl", "conj")
+        }
     return bool(words & _CASUALTY)
 
 
@@ -703,7 +886,7 @@ class TroopCandidate:
 
 def _words_before(token: Token, n: int = 3) -> str:
     start = max(token.sent.start, token.i - n)
-    return " ".join(t.text for t in token.doc[start:token.i])
+    return " ".join(t.text for t in token.doc[start : token.i])
 
 
 def _counted_troop_noun_before(token: Token) -> Token | None:
@@ -755,27 +938,53 @@ def troop_counts_in(doc: Doc) -> list[TroopCandidate]:
             continue
         force = _force_of(noun)
         location = _location_of(token, token if elliptical else noun, verb, force)
-        out.append(TroopCandidate(
-            start=token.idx,
-            end=token.idx + len(token.text),
-            text=token.text,
-            value=value,
-            qualifier=qualifier_of(_words_before(token)),
-            force=force,
-            location=location,
-            time=_time_of(verb),
-        ))
+        out.append(
+            TroopCandidate(
+                start=token.idx,
+                end=token.idx + len(token.text),
+                text=token.text,
+                value=value,
+                qualifier=qualifier_of(_words_before(token)),
+                force=force,
+                location=location,
+                time=_time_of(verb),
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- stances
 
-REPORT_LEMMAS = {"say", "tell", "deny", "add", "maintain", "demand", "request", "note",
-                 "announce", "insist", "state", "stress", "reject", "signal", "confirm",
-                 "declare", "warn", "vote", "pass", "call", "urge", "affirm", "reiterate"}
+REPORT_LEMMAS = {
+    "say",
+    "tell",
+    "deny",
+    "add",
+    "maintain",
+    "demand",
+    "request",
+    "note",
+    "announce",
+    "insist",
+    "state",
+    "stress",
+    "reject",
+    "signal",
+    "confirm",
+    "declare",
+    "warn",
+    "vote",
+    "pass",
+    "call",
+    "urge",
+    "affirm",
+    "reiterate",
+}
 _APOS = "['\u2019]"
-_WITHDRAW = (r"(?:withdraw\w*|pull\s?(?:out|back)|pullout|pullback|expel\w*|eject\w*|ouster|"
-             r"leave|leaving|departure|exit|reduc\w+|end (?:the|their|its) presence)")
+_WITHDRAW = (
+    r"(?:withdraw\w*|pull\s?(?:out|back)|pullout|pullback|expel\w*|eject\w*|ouster|"
+    r"leave|leaving|departure|exit|reduc\w+|end (?:the|their|its) presence)"
+)
 _AGAINST = [
     re.compile(p, re.I)
     for p in (
@@ -831,8 +1040,12 @@ def cue_label(text: str, verb_lemma: str | None = None) -> str | None:
 
 
 _HOLDER_LABELS = {"PERSON", "ORG", "GPE"}
-_BODIES = {"government": None, "parliament": "parliament", "ministry": "Ministry",
-           "cabinet": "cabinet"}
+_BODIES = {
+    "government": None,
+    "parliament": "parliament",
+    "ministry": "Ministry",
+    "cabinet": "cabinet",
+}
 _PRONOUNS = {"he", "she"}
 
 
@@ -1018,30 +1231,37 @@ def aggregate_stances(hits: Sequence[StanceHit], text: str) -> list[StancePredic
     out = []
     for holder, group in grouped.items():
         labels = [h.label for h in group]
-        label = max(dict.fromkeys(labels), key=lambda lab: (
-            labels.count(lab), lab in _POLAR, -labels.index(lab)))
+        label = max(
+            dict.fromkeys(labels),
+            key=lambda lab: (labels.count(lab), lab in _POLAR, -labels.index(lab)),
+        )
         evidence = sorted({(h.start, h.end) for h in group if h.label == label})
-        out.append(StancePrediction(
-            holder=holder,
-            label=label,
-            evidence=tuple(EvidenceSpan(s, e, text[s:e]) for s, e in evidence),
-        ))
+        out.append(
+            StancePrediction(
+                holder=holder,
+                label=label,
+                evidence=tuple(EvidenceSpan(s, e, text[s:e]) for s, e in evidence),
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- the system
 
-_SEASON_PHRASE = re.compile(r"\b(?:the|this|last|next) (?:spring|summer|fall|autumn|winter)\b",
-                            re.I)
+_SEASON_PHRASE = re.compile(
+    r"\b(?:the|this|last|next) (?:spring|summer|fall|autumn|winter)\b", re.I
+)
 
 
 def _extra_timex_spans(doc: Doc, found: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Temporal words the NER misses: "now", "soon" (adverbs) and "the fall"."""
-    spans = [(t.idx, t.idx + len(t.text)) for t in doc
-             if t.lower_ in ("now", "soon") and t.pos_ == "ADV" and not t.ent_type_]
+    spans = [
+        (t.idx, t.idx + len(t.text))
+        for t in doc
+        if t.lower_ in ("now", "soon") and t.pos_ == "ADV" and not t.ent_type_
+    ]
     spans += [m.span() for m in _SEASON_PHRASE.finditer(doc.text)]
     return [(s, e) for s, e in spans if not any(s < fe and fs < e for fs, fe in found)]
-
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -1131,25 +1351,31 @@ class SpacySmall:
         ]
 
     @staticmethod
-    def timexes(parsed: Sequence[tuple[int, Doc]], text: str, dct: dt.date
-                ) -> list[TimexPrediction]:
+    def timexes(
+        parsed: Sequence[tuple[int, Doc]], text: str, dct: dt.date
+    ) -> list[TimexPrediction]:
         out: dict[tuple[int, int], TimexPrediction] = {}
         for offset, doc in parsed:
-            spans = [(ent.start_char, ent.end_char) for ent in doc.ents
-                     if ent.label_ in ("DATE", "TIME")]
+            spans = [
+                (ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("DATE", "TIME")
+            ]
             spans += _extra_timex_spans(doc, spans)
             for start, end in spans:
                 s, e = _strip_span(text, offset + start, offset + end)
                 surface = re.sub(r"(?:'s|\u2019s)$", "", text[s:e])
                 e = s + len(surface)
-                if text[e:e + 5] == "-long":
+                if text[e : e + 5] == "-long":
                     e += 5  # "months-long"
                     surface = text[s:e]
                 value = normalize_timex(surface, dct)
                 if value is None or e <= s:
                     continue
                 out[(s, e)] = TimexPrediction(
-                    value=value.value, type=value.type, start=s, end=e, text=text[s:e],
+                    value=value.value,
+                    type=value.type,
+                    start=s,
+                    end=e,
+                    text=text[s:e],
                     mod=value.mod,
                 )
         return [out[k] for k in sorted(out)]
@@ -1160,10 +1386,18 @@ class SpacySmall:
         for offset, doc in parsed:
             for c in troop_counts_in(doc):
                 s, e = offset + c.start, offset + c.end
-                out.append(TroopPrediction(
-                    value=c.value, location=c.location, force=c.force, qualifier=c.qualifier,
-                    time=c.time, start=s, end=e, text=text[s:e],
-                ))
+                out.append(
+                    TroopPrediction(
+                        value=c.value,
+                        location=c.location,
+                        force=c.force,
+                        qualifier=c.qualifier,
+                        time=c.time,
+                        start=s,
+                        end=e,
+                        text=text[s:e],
+                    )
+                )
         return out
 
     @staticmethod

@@ -79,9 +79,45 @@ GOLD_HINT = "troopbench's own gold (gold/, see gold/FORMAT.md), or pass gold_dir
 # ---------------------------------------------------------------- sentences
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "gen", "maj", "lt", "col", "sgt", "capt", "adm", "brig", "cpl",
-    "st", "jr", "sr", "sen", "rep", "gov", "no", "vol", "u.s", "u.k", "u.n", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "vs", "etc", "inc",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "gen",
+    "maj",
+    "lt",
+    "col",
+    "sgt",
+    "capt",
+    "adm",
+    "brig",
+    "cpl",
+    "st",
+    "jr",
+    "sr",
+    "sen",
+    "rep",
+    "gov",
+    "no",
+    "vol",
+    "u.s",
+    "u.k",
+    "u.n",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "vs",
+    "etc",
+    "inc",
 }
 _BOUNDARY = re.compile(r"[.!?][\"\u201d\u2019)\]]*\s+(?=[\"\u201c\u2018(\[]*[A-Z0-9])")
 
@@ -143,40 +179,141 @@ _CAP = r"[A-Z][\w'\u2019.-]*+"  # possessive: never give back part of a word
 _LINK = r"(?:\s+(?:(?:al|el|bin|ibn|abu|de|of|of the)\s+|(?:al|el)-)?)"
 _NAME = rf"{_CAP}(?:{_LINK}{_CAP})*"
 _AUX = r"(?:(?:has|have|had|also|later|then|previously|again)\s+)*"
-_VERBS = (r"(?:said|says|told|tells|denied|denies|maintains|maintained|added|adds|noted|notes|"
-          r"demanded|demands|requested|requests|announced|announces|insisted|insists|stressed|"
-          r"stated|declared|warned|signals|signaled|signalled|confirmed|rejected|rejects|"
-          r"reiterated|urged|called|passed|voted)")
+_VERBS = (
+    r"(?:said|says|told|tells|denied|denies|maintains|maintained|added|adds|noted|notes|"
+    r"demanded|demands|requested|requests|announced|announces|insisted|insists|stressed|"
+    r"stated|declared|warned|signals|signaled|signalled|confirmed|rejected|rejects|"
+    r"reiterated|urged|called|passed|voted)"
+)
 _HEADLINE_VERBS = r"(?:Says|Said|Denies|Denied|Signals|Rejects|Demands|Insists|Maintains|Tells)"
 _APPOSITIVE = r"(?:,\s+[a-z][^,\u201c\u201d\"]{0,90},)"  # ", the chairman of ...,"
-_DEMONYMS = {"American": "US", "Iraqi": "Iraq", "Iranian": "Iran", "Syrian": "Syria",
-             "British": "UK", "French": "France", "German": "Germany", "Turkish": "Turkey",
-             "Kurdish": "Kurdistan Region", "Israeli": "Israel", "Russian": "Russia"}
+_DEMONYMS = {
+    "American": "US",
+    "Iraqi": "Iraq",
+    "Iranian": "Iran",
+    "Syrian": "Syria",
+    "British": "UK",
+    "French": "France",
+    "German": "Germany",
+    "Turkish": "Turkey",
+    "Kurdish": "Kurdistan Region",
+    "Israeli": "Israel",
+    "Russian": "Russia",
+}
 _PATTERNS = [
     re.compile(rf"(?P<name>{_NAME}){_APPOSITIVE}?,?\s+{_AUX}{_VERBS}\b"),
     re.compile(rf"(?P<name>{_CAP}(?:{_LINK}{_CAP})*?)\s+{_HEADLINE_VERBS}\b"),
     re.compile(rf"\b(?:said|says|added|adds)\s+(?P<name>{_NAME})(?=\s*(?:[.,;:]|$))"),
     re.compile(rf"\b[Aa]ccording to (?P<name>{_NAME})"),
     re.compile(rf"\b(?P<pronoun>[Hh]e|[Ss]he)\s+{_AUX}{_VERBS}\b"),
-    re.compile(rf"\b(?P<demonym>{'|'.join(_DEMONYMS)}) (?:government|cabinet)\s+{_AUX}"
-               rf"(?:{_VERBS}|maintains|insists)\b"),
+    re.compile(
+        rf"\b(?P<demonym>{'|'.join(_DEMONYMS)}) (?:government|cabinet)\s+{_AUX}"
+        rf"(?:{_VERBS}|maintains|insists)\b"
+    ),
 ]
 _TITLES = {
-    "secretary", "deputy", "maj", "gen", "lt", "col", "sgt", "capt", "adm", "brig", "president",
-    "minister", "premier", "spokesman", "spokeswoman", "spokesperson", "chairman", "commander",
-    "ambassador", "sen", "rep", "gov", "mr", "mrs", "ms", "dr", "cleric", "lawmaker", "leader",
-    "general", "senator", "official", "officials",
+    "secretary",
+    "deputy",
+    "maj",
+    "gen",
+    "lt",
+    "col",
+    "sgt",
+    "capt",
+    "adm",
+    "brig",
+    "president",
+    "minister",
+    "premier",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "chairman",
+    "commander",
+    "ambassador",
+    "sen",
+    "rep",
+    "gov",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "cleric",
+    "lawmaker",
+    "leader",
+    "general",
+    "senator",
+    "official",
+    "officials",
 }
 _FUNCTION_WORDS = {
-    "the", "a", "an", "but", "and", "however", "meanwhile", "in", "on", "at", "after", "before",
-    "despite", "also", "then", "while", "when", "multiple", "many", "some", "this", "that",
-    "these", "those", "it", "they", "we", "i", "you", "there", "speaking", "asked", "yet", "so",
-    "of", "he", "she", "his", "her", "its", "their",
+    "the",
+    "a",
+    "an",
+    "but",
+    "and",
+    "however",
+    "meanwhile",
+    "in",
+    "on",
+    "at",
+    "after",
+    "before",
+    "despite",
+    "also",
+    "then",
+    "while",
+    "when",
+    "multiple",
+    "many",
+    "some",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "there",
+    "speaking",
+    "asked",
+    "yet",
+    "so",
+    "of",
+    "he",
+    "she",
+    "his",
+    "her",
+    "its",
+    "their",
 }
 _NOT_NAMES = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "today", "yesterday", "statement", "reports", "officials",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "today",
+    "yesterday",
+    "statement",
+    "reports",
+    "officials",
 }
 _POSSESSIVE = re.compile(r"['\u2019]s?\s+")
 
@@ -191,7 +328,7 @@ def _tokens_after_titles(tokens: list[str]) -> list[str]:
     "Secretary of Defense Lloyd Austin": the "of X" after a title goes too.
     """
     last = max((i for i, t in enumerate(tokens) if t.lower().rstrip(".") in _TITLES), default=-1)
-    rest = tokens[last + 1:]
+    rest = tokens[last + 1 :]
     if last >= 0 and rest[:1] == ["of"]:
         rest = rest[2:]
     return rest
@@ -243,7 +380,7 @@ def attributions(sentence: str, last_person: str | None) -> tuple[list[str], str
 def _in_quote(text: str, sentence: Sentence) -> bool:
     """Whether a sentence is quoted speech (starts with, or lies inside, a quotation)."""
     line_start = text.rfind("\n", 0, sentence.start) + 1
-    before = text[line_start:sentence.start]
+    before = text[line_start : sentence.start]
     depth = before.count("\u201c") - before.count("\u201d") + before.count('"') % 2
     return depth > 0 or sentence.text[:1] in ("\u201c", '"')
 
@@ -332,11 +469,17 @@ def fit_model(examples: Sequence[Example]) -> Pipeline | None:
 
     if len({e.label for e in examples}) < 2:
         return None
-    model = Pipeline([
-        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
-        ("lr", LogisticRegression(C=C_VALUE, class_weight="balanced", max_iter=2000,
-                                  random_state=RANDOM_STATE)),
-    ])
+    model = Pipeline(
+        [
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
+            (
+                "lr",
+                LogisticRegression(
+                    C=C_VALUE, class_weight="balanced", max_iter=2000, random_state=RANDOM_STATE
+                ),
+            ),
+        ]
+    )
     model.fit([e.text for e in examples], [e.label for e in examples])
     return model
 
@@ -354,7 +497,8 @@ class HolderDecision:
 
 
 def decide(
-    sentences: Sequence[Sentence], probabilities: Sequence[Mapping[str, float]],
+    sentences: Sequence[Sentence],
+    probabilities: Sequence[Mapping[str, float]],
     threshold: float = THRESHOLD,
 ) -> HolderDecision | None:
     """The most probable non-NONE label over a holder's sentences, if it reaches ``threshold``."""
@@ -366,8 +510,11 @@ def decide(
     if best is None or best[0] < threshold:
         return None
     p, label = best
-    evidence = tuple(s for s, probs in zip(sentences, probabilities, strict=True)
-                     if probs.get(label, 0.0) >= threshold)
+    evidence = tuple(
+        s
+        for s, probs in zip(sentences, probabilities, strict=True)
+        if probs.get(label, 0.0) >= threshold
+    )
     return HolderDecision(label, p, evidence)
 
 
@@ -406,8 +553,9 @@ class StanceLogReg:
                 NAME, f"no usable gold annotations to learn from: {first}{more}", GOLD_HINT
             ) from exc
         if not any(doc.stances for doc in gold):
-            raise SystemUnavailable(NAME, "the gold has no stance annotations to learn from",
-                                    GOLD_HINT)
+            raise SystemUnavailable(
+                NAME, "the gold has no stance annotations to learn from", GOLD_HINT
+            )
         return gold
 
     def model_for(self, document: Document) -> Any:
@@ -424,12 +572,15 @@ class StanceLogReg:
             for holder, sentences in candidate_holders(document.text).items():
                 decision = self._classify(model, sentences)
                 if decision is not None:
-                    stances.append(StancePrediction(
-                        holder=holder,
-                        label=decision.label,
-                        evidence=tuple(EvidenceSpan(s.start, s.end, s.text)
-                                       for s in decision.evidence),
-                    ))
+                    stances.append(
+                        StancePrediction(
+                            holder=holder,
+                            label=decision.label,
+                            evidence=tuple(
+                                EvidenceSpan(s.start, s.end, s.text) for s in decision.evidence
+                            ),
+                        )
+                    )
         return Prediction(doc_id=document.doc_id, stances=stances)
 
     def _classify(self, model: Any, sentences: Sequence[Sentence]) -> HolderDecision | None:

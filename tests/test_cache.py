@@ -60,8 +60,10 @@ class Counting:
                 EntityPrediction("GPE", text="Iraq"),  # no offsets: scored offset-free
                 EntityPrediction("ORG", 0, len(text) + 1),  # rejected: beyond the text
             ],
-            timexes=[TimexPrediction("2024", "DATE", text="2024"),
-                     TimexPrediction(document.dct.isoformat(), "DATE", 0, 1)],
+            timexes=[
+                TimexPrediction("2024", "DATE", text="2024"),
+                TimexPrediction(document.dct.isoformat(), "DATE", 0, 1),
+            ],
             troop_counts=[TroopPrediction(2500, "Iraq", force="US", qualifier="approximately")],
             stances=[StancePrediction("Pentagon", "AGAINST", (EvidenceSpan(0, len(first)),))],
         )
@@ -112,8 +114,9 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path, mini_gold: Gold) ->
     assert all("counting" in f.parent.parent.name and f.parent.name.startswith("1-") for f in files)
 
 
-def test_uncached_run_writes_nothing(tmp_path: Path, mini_gold: Gold,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uncached_run_writes_nothing(
+    tmp_path: Path, mini_gold: Gold, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TROOPBENCH_CACHE_DIR", str(tmp_path / "cache"))
     outcome = run_system(Counting(), documents(mini_gold))  # from Python: no cache by default
     assert outcome.cached == ()
@@ -124,8 +127,9 @@ def test_changed_text_misses_that_document_only(tmp_path: Path, mini_gold: Gold)
     cache = PredictionCache(tmp_path)
     docs = documents(mini_gold)
     run_system(Counting(), docs, cache=cache)
-    changed = [dataclasses.replace(d, text=d.text + " ") if d.doc_id == BAD_DOC else d
-               for d in docs]
+    changed = [
+        dataclasses.replace(d, text=d.text + " ") if d.doc_id == BAD_DOC else d for d in docs
+    ]
     outcome = run_system(Counting(), changed, cache=cache)
     other = next(d.doc_id for d in docs if d.doc_id != BAD_DOC)
     assert outcome.cached == (other,)
@@ -137,8 +141,10 @@ def test_changed_metadata_misses(tmp_path: Path, mini_gold: Gold) -> None:
     cache = PredictionCache(tmp_path)
     docs = documents(mini_gold)
     run_system(Counting(), docs, cache=cache)
-    moved = [dataclasses.replace(d, dct=d.dct + dt.timedelta(days=1)) if d.doc_id == BAD_DOC
-             else d for d in docs]
+    moved = [
+        dataclasses.replace(d, dct=d.dct + dt.timedelta(days=1)) if d.doc_id == BAD_DOC else d
+        for d in docs
+    ]
     outcome = run_system(Counting(), moved, cache=cache)
     assert BAD_DOC not in outcome.cached and len(outcome.cached) == 1
     same(run_system(Counting(), moved), outcome)  # the new creation time is in the predictions
@@ -170,8 +176,10 @@ def test_changed_layers_miss(tmp_path: Path, mini_gold: Gold) -> None:
 def test_failures_are_not_cached(tmp_path: Path, mini_gold: Gold) -> None:
     cache = PredictionCache(tmp_path)
     docs = documents(mini_gold)
-    for system, message in ((Raising(), "extract raised RuntimeError: boom"),
-                            (Hanging(), "timed out after 0.5 s")):
+    for system, message in (
+        (Raising(), "extract raised RuntimeError: boom"),
+        (Hanging(), "timed out after 0.5 s"),
+    ):
         first = run_system(system, docs, cache=cache, timeout=0.5)
         second = run_system(system, docs, cache=cache, timeout=0.5)
         assert BAD_DOC not in second.cached and len(second.cached) == 1
@@ -213,8 +221,12 @@ def test_unwritable_cache_is_not_fatal(tmp_path: Path, mini_gold: Gold) -> None:
 
 def test_cache_folder_from_the_environment(tmp_path: Path) -> None:
     home = Path.home()
-    assert default_cache_dir({"TROOPBENCH_CACHE_DIR": str(tmp_path / "a"),
-                              "XDG_CACHE_HOME": str(tmp_path / "x")}) == tmp_path / "a"
+    assert (
+        default_cache_dir(
+            {"TROOPBENCH_CACHE_DIR": str(tmp_path / "a"), "XDG_CACHE_HOME": str(tmp_path / "x")}
+        )
+        == tmp_path / "a"
+    )
     xdg = {"XDG_CACHE_HOME": str(tmp_path / "x")}
     assert default_cache_dir(xdg) == tmp_path / "x" / "troopbench"
     assert default_cache_dir({"TROOPBENCH_CACHE_DIR": ""}) == home / ".cache" / "troopbench"
@@ -224,12 +236,21 @@ def test_cache_folder_from_the_environment(tmp_path: Path) -> None:
 def _cli(tmp_path: Path, mini_copy: Path, system: str, *extra: str) -> int:
     from benchmark.cli import main
 
-    return main([
-        "run", f"{MODULE}:{system}", *extra,
-        "--results", str(tmp_path / "results"),
-        "--leaderboard", str(tmp_path / "LEADERBOARD.md"),
-        "--gold", str(mini_copy / "gold"), "--seeds", str(mini_copy / "seeds"),
-    ])
+    return main(
+        [
+            "run",
+            f"{MODULE}:{system}",
+            *extra,
+            "--results",
+            str(tmp_path / "results"),
+            "--leaderboard",
+            str(tmp_path / "LEADERBOARD.md"),
+            "--gold",
+            str(mini_copy / "gold"),
+            "--seeds",
+            str(mini_copy / "seeds"),
+        ]
+    )
 
 
 def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
@@ -261,7 +282,6 @@ def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
     assert scored() == uncached
 
 
-
 def test_what_would_not_read_back_the_same_is_not_stored(tmp_path: Path, mini_gold: Gold) -> None:
     from benchmark.layers.timexes import PredictedTimex
     from benchmark.predictions import DocPredictions
@@ -272,8 +292,9 @@ def test_what_would_not_read_back_the_same_is_not_stored(tmp_path: Path, mini_go
     odd = DocPredictions(document.doc_id, timexes=(PredictedTimex("2024", text=""),))
     assert not cache.put("x", "1", document, odd, [])
     assert not list(tmp_path.rglob("*.json"))
-    fine = DocPredictions(document.doc_id, timexes=(PredictedTimex("2024", text="2024"),),
-                          invalid={"timexes": 2})
+    fine = DocPredictions(
+        document.doc_id, timexes=(PredictedTimex("2024", text="2024"),), invalid={"timexes": 2}
+    )
     assert cache.put("x", "1", document, fine, [])
     hit = cache.get("x", "1", document, ("timexes",))
     assert hit is not None and hit.predictions == fine and hit.errors == ()

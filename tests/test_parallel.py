@@ -172,8 +172,9 @@ def test_a_worker_that_cannot_build_the_same_system_falls_back(mini_gold: Gold) 
     same_run(run_system(system, docs), outcome)
 
 
-@pytest.mark.parametrize("system", [HangingThreads(), HangingProcesses()],
-                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "system", [HangingThreads(), HangingProcesses()], ids=lambda v: type(v).__name__
+)
 def test_timeouts_are_recorded_and_do_not_hang_the_run(mini_gold: Gold, system: object) -> None:
     docs = documents(mini_gold)
     started = time.perf_counter()
@@ -183,8 +184,9 @@ def test_timeouts_are_recorded_and_do_not_hang_the_run(mini_gold: Gold, system: 
     same_run(run_system(system, docs, timeout=0.5), outcome)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("system", [RaisingThreads(), RaisingProcesses()],
-                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "system", [RaisingThreads(), RaisingProcesses()], ids=lambda v: type(v).__name__
+)
 def test_fail_fast_stops_at_the_same_document(mini_gold: Gold, system: object) -> None:
     docs = documents(mini_gold)
     with pytest.raises(RunAborted) as serial:
@@ -209,9 +211,19 @@ def test_cli_jobs_write_the_same_files(
     for jobs in ("1", "2"):
         out = tmp_path / f"jobs{jobs}"
         args = [
-            "run", f"{MODULE}:RaisingProcesses", "--jobs", jobs, "--no-cache",
-            "--results", str(out / "results"), "--leaderboard", str(out / "LEADERBOARD.md"),
-            "--gold", str(mini_copy / "gold"), "--seeds", str(mini_copy / "seeds"),
+            "run",
+            f"{MODULE}:RaisingProcesses",
+            "--jobs",
+            jobs,
+            "--no-cache",
+            "--results",
+            str(out / "results"),
+            "--leaderboard",
+            str(out / "LEADERBOARD.md"),
+            "--gold",
+            str(mini_copy / "gold"),
+            "--seeds",
+            str(mini_copy / "seeds"),
         ]
         assert main(args) == 0
         results = json.loads((out / "results" / "capitals.json").read_text(encoding="utf-8"))

@@ -277,8 +277,10 @@ def test_failing_threshold_explains_what_is_wrong(project: pytest.Pytester) -> N
             f"*_ troopbench::{DOC_B}::entities _*",
             f"strict_f1 0.800 is below the threshold 0.900 (entities, {DOC_B}; P 0.800, R 0.800)",
             "  5 gold, 5 predicted: 4 correct, 1 incorrect, 0 missed, 0 spurious",
-            esc("  wrong boundary  PERSON 'Lloyd Austin' [58:70], predicted 'Austin' [64:70]"
-                "  …US troops remain in Syria, [Lloyd Austin] said Thursday. Austin left…"),
+            esc(
+                "  wrong boundary  PERSON 'Lloyd Austin' [58:70], predicted 'Austin' [64:70]"
+                "  …US troops remain in Syria, [Lloyd Austin] said Thursday. Austin left…"
+            ),
             f"FAILED troopbench::{DOC_B}::entities - strict_f1 0.800 is below*",
         ]
     )
@@ -304,8 +306,12 @@ def test_aggregate_failure_lists_the_weakest_documents(project: pytest.Pytester)
 
 def test_passing_thresholds(project: pytest.Pytester) -> None:
     result = run(
-        project, SYSTEM, "--troopbench-min-f1", "entities=0.8",
-        "timexes=0.5", "-v",
+        project,
+        SYSTEM,
+        "--troopbench-min-f1",
+        "entities=0.8",
+        "timexes=0.5",
+        "-v",
     )
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(passed=7)
@@ -444,7 +450,9 @@ def test_invalid_gold_is_a_usage_error(project: pytest.Pytester) -> None:
     gold = project.mkdir("gold")
     (gold / "entities.json").write_text("{}", encoding="utf-8")
     result = project.runpytest(
-        *plugin_args(), SYSTEM, f"--troopbench-gold={gold}",
+        *plugin_args(),
+        SYSTEM,
+        f"--troopbench-gold={gold}",
         f"--troopbench-seeds={MINI / 'seeds'}",
     )
     assert result.ret == USAGE_ERROR
@@ -491,16 +499,18 @@ def test_collect_only_does_not_run_the_system(project: pytest.Pytester) -> None:
 
 def test_junitxml(project: pytest.Pytester) -> None:
     xml = project.path / "out.xml"
-    run(project, SYSTEM, "--troopbench-min-f1=entities=0.9",
-        f"--junitxml={xml}")
+    run(project, SYSTEM, "--troopbench-min-f1=entities=0.9", f"--junitxml={xml}")
     cases = {
         (case.get("classname"), case.get("name")): case
         for case in ET.parse(xml).getroot().iter("testcase")
     }
     assert set(cases) == {
         ("test_own", "test_own_code"),
-        *((f"troopbench.{doc}", layer) for doc in (DOC_A, DOC_B, "all")
-          for layer in ("entities", "timexes")),
+        *(
+            (f"troopbench.{doc}", layer)
+            for doc in (DOC_A, DOC_B, "all")
+            for layer in ("entities", "timexes")
+        ),
     }
     failing = cases[(f"troopbench.{DOC_B}", "entities")]
     props = {p.get("name"): p.get("value") for p in failing.iter("property")}

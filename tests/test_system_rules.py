@@ -73,58 +73,106 @@ def test_system_attributes() -> None:
         ("The envoy left last Monday.", DCT, ("last Monday", "2024-01-01", "DATE", None)),
         ("The strike came last week.", DCT, ("last week", "2024-W01", "DATE", None)),
         ("Talks resumed this week.", DCT, ("this week", "2024-W02", "DATE", None)),
-        ("The strike came last week.", dt.date(2021, 1, 6),
-         ("last week", "2020-W53", "DATE", None)),
-        ("Lawmakers met earlier this month.", dt.date(2024, 1, 25),
-         ("earlier this month", "2024-01", "DATE", None)),
-        ("Lawmakers met last month.", dt.date(2024, 1, 25),
-         ("last month", "2023-12", "DATE", None)),
-        ("It was planned in late December 2019.", DCT,
-         ("late December 2019", "2019-12", "DATE", "END")),
-        ("Attacks began in mid-October.", dt.date(2024, 1, 25),
-         ("mid-October", "2023-10", "DATE", "MID")),
-        ("The war began on Oct. 7 with an attack.", dt.date(2024, 1, 25),
-         ("Oct. 7", "2023-10-07", "DATE", None)),
-        ("Operations continued as of January 16th.", dt.date(2020, 1, 17),
-         ("January 16th", "2020-01-16", "DATE", None)),
-        ("The convoy left on December 28.", dt.date(2024, 1, 5),
-         ("December 28", "2023-12-28", "DATE", None)),
-        ("Talks began in August about the future.", dt.date(2024, 1, 25),
-         ("August", "2023-08", "DATE", None)),
+        (
+            "The strike came last week.",
+            dt.date(2021, 1, 6),
+            ("last week", "2020-W53", "DATE", None),
+        ),
+        (
+            "Lawmakers met earlier this month.",
+            dt.date(2024, 1, 25),
+            ("earlier this month", "2024-01", "DATE", None),
+        ),
+        (
+            "Lawmakers met last month.",
+            dt.date(2024, 1, 25),
+            ("last month", "2023-12", "DATE", None),
+        ),
+        (
+            "It was planned in late December 2019.",
+            DCT,
+            ("late December 2019", "2019-12", "DATE", "END"),
+        ),
+        (
+            "Attacks began in mid-October.",
+            dt.date(2024, 1, 25),
+            ("mid-October", "2023-10", "DATE", "MID"),
+        ),
+        (
+            "The war began on Oct. 7 with an attack.",
+            dt.date(2024, 1, 25),
+            ("Oct. 7", "2023-10-07", "DATE", None),
+        ),
+        (
+            "Operations continued as of January 16th.",
+            dt.date(2020, 1, 17),
+            ("January 16th", "2020-01-16", "DATE", None),
+        ),
+        (
+            "The convoy left on December 28.",
+            dt.date(2024, 1, 5),
+            ("December 28", "2023-12-28", "DATE", None),
+        ),
+        (
+            "Talks began in August about the future.",
+            dt.date(2024, 1, 25),
+            ("August", "2023-08", "DATE", None),
+        ),
         ("Troops returned in 2014.", DCT, ("2014", "2014", "DATE", None)),
         ("The last convoy left in late 2011.", DCT, ("late 2011", "2011", "DATE", "END")),
         ("It happened in the 1990s.", DCT, ("1990s", "199X", "DATE", None)),
-        ("The talks cap two decades of involvement.", DCT,
-         ("two decades", "P20Y", "DURATION", None)),
-        ("After several weeks of attacks, they struck.", DCT,
-         ("several weeks", "PXW", "DURATION", None)),
-        ("It rained over the last few months.", DCT,
-         ("the last few months", "PXM", "DURATION", None)),
+        (
+            "The talks cap two decades of involvement.",
+            DCT,
+            ("two decades", "P20Y", "DURATION", None),
+        ),
+        (
+            "After several weeks of attacks, they struck.",
+            DCT,
+            ("several weeks", "PXW", "DURATION", None),
+        ),
+        (
+            "It rained over the last few months.",
+            DCT,
+            ("the last few months", "PXM", "DURATION", None),
+        ),
         ("A months-long cycle of violence.", DCT, ("months-long", "PXM", "DURATION", None)),
         ("They had discussed it for months.", DCT, ("months", "PXM", "DURATION", None)),
         ("It came a day after the vote.", DCT, ("a day", "P1D", "DURATION", None)),
-        ("The road took more than two years.", DCT,
-         ("more than two years", "P2Y", "DURATION", "MORE_THAN")),
+        (
+            "The road took more than two years.",
+            DCT,
+            ("more than two years", "P2Y", "DURATION", "MORE_THAN"),
+        ),
         ("The group grew in recent years.", DCT, ("recent years", "PAST_REF", "DATE", None)),
         ("The talks will now commence.", DCT, ("now", "PRESENT_REF", "DATE", None)),
         ("Meetings are set to begin soon.", DCT, ("soon", "FUTURE_REF", "DATE", None)),
-        ("This is about the future and more.", DCT,
-         ("the future", "FUTURE_REF", "DATE", None)),
+        ("This is about the future and more.", DCT, ("the future", "FUTURE_REF", "DATE", None)),
         ("The border is crossed every day.", DCT, ("every day", "P1D", "SET", None)),
-        ("The meetings were delayed in the fall.", dt.date(2024, 1, 25),
-         ("the fall", "2023-FA", "DATE", None)),
-        ("The meetings were delayed in the fall.", dt.date(2023, 10, 15),
-         ("the fall", "2023-FA", "DATE", None)),
-        ("Days before Christmas, the general held talks.", DCT,
-         ("Days before Christmas", "2023-12-25", "DATE", "BEFORE")),
+        (
+            "The meetings were delayed in the fall.",
+            dt.date(2024, 1, 25),
+            ("the fall", "2023-FA", "DATE", None),
+        ),
+        (
+            "The meetings were delayed in the fall.",
+            dt.date(2023, 10, 15),
+            ("the fall", "2023-FA", "DATE", None),
+        ),
+        (
+            "Days before Christmas, the general held talks.",
+            DCT,
+            ("Days before Christmas", "2023-12-25", "DATE", "BEFORE"),
+        ),
         ("It happened two years ago.", DCT, ("two years ago", "2022", "DATE", None)),
         ("The vote is at 3 p.m. sharp.", DCT, ("3 p.m.", "2024-01-08T15:00", "TIME", None)),
         ("They spoke yesterday.", DCT, ("yesterday", "2024-01-07", "DATE", None)),
         ("Prices rose last year.", DCT, ("last year", "2023", "DATE", None)),
     ],
 )
-def test_timex_resolution(sentence: str, dct: dt.date,
-                          expected: tuple[str, str, str, str | None]) -> None:
+def test_timex_resolution(
+    sentence: str, dct: dt.date, expected: tuple[str, str, str, str | None]
+) -> None:
     assert expected in timexes(sentence, dct)
 
 
@@ -180,21 +228,37 @@ def test_iso_week_uses_the_iso_year() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("About 3,000 British soldiers are stationed in Kenya.",
-         [("3,000", 3000, "approximately", "UK", "Kenya", "current")]),
-        ("More than 1,200 US troops were in Jordan at the peak.",
-         [("1,200", 1200, "more_than", "US", "Jordan", "historical")]),
-        ("Around 2,000 American troops are in Kuwait and 700 in Qatar.",
-         [("2,000", 2000, "approximately", "US", "Kuwait", "current"),
-          ("700", 700, "exact", "US", "Qatar", "current")]),
-        ("The Pentagon will send 1,500 more troops to Poland.",
-         [("1,500", 1500, "exact", None, "Poland", "planned")]),
-        ("Talks with Jordan covered the 800 US troops there.",
-         [("800", 800, "exact", "US", "Jordan", "current")]),
-        ("Under 300 Canadian troops serve in Latvia.",
-         [("300", 300, "less_than", None, "Latvia", "current")]),
-        ("At the height of the surge, more 9,000 U.S. troops were on the ground in Chad.",
-         [("9,000", 9000, "more_than", "US", "Chad", "historical")]),
+        (
+            "About 3,000 British soldiers are stationed in Kenya.",
+            [("3,000", 3000, "approximately", "UK", "Kenya", "current")],
+        ),
+        (
+            "More than 1,200 US troops were in Jordan at the peak.",
+            [("1,200", 1200, "more_than", "US", "Jordan", "historical")],
+        ),
+        (
+            "Around 2,000 American troops are in Kuwait and 700 in Qatar.",
+            [
+                ("2,000", 2000, "approximately", "US", "Kuwait", "current"),
+                ("700", 700, "exact", "US", "Qatar", "current"),
+            ],
+        ),
+        (
+            "The Pentagon will send 1,500 more troops to Poland.",
+            [("1,500", 1500, "exact", None, "Poland", "planned")],
+        ),
+        (
+            "Talks with Jordan covered the 800 US troops there.",
+            [("800", 800, "exact", "US", "Jordan", "current")],
+        ),
+        (
+            "Under 300 Canadian troops serve in Latvia.",
+            [("300", 300, "less_than", None, "Latvia", "current")],
+        ),
+        (
+            "At the height of the surge, more 9,000 U.S. troops were on the ground in Chad.",
+            [("9,000", 9000, "more_than", "US", "Chad", "historical")],
+        ),
     ],
 )
 def test_troop_counts(sentence: str, expected: list[tuple[object, ...]]) -> None:
@@ -219,10 +283,17 @@ def test_troop_count_exclusions(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("words", "qualifier"),
     [
-        ("around", "approximately"), ("about", "approximately"), ("roughly", "approximately"),
-        ("some", "approximately"), ("over", "more_than"), ("more than", "more_than"),
-        ("more", "more_than"), ("fewer than", "less_than"), ("less than", "less_than"),
-        ("under", "less_than"), ("exactly", "exact"),
+        ("around", "approximately"),
+        ("about", "approximately"),
+        ("roughly", "approximately"),
+        ("some", "approximately"),
+        ("over", "more_than"),
+        ("more than", "more_than"),
+        ("more", "more_than"),
+        ("fewer than", "less_than"),
+        ("less than", "less_than"),
+        ("under", "less_than"),
+        ("exactly", "exact"),
     ],
 )
 def test_qualifier_words(words: str, qualifier: str) -> None:
@@ -241,11 +312,17 @@ def test_qualifier_belongs_only_to_its_number() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "0 $", "2,500 $", "Click to see full-size image", "Credit:",
-        "1: https://www.example.com/world/2024/01/25/story/", "Leave a Comment",
-        "Scroll to Top", "Do you like this content? Consider helping us!",
+        "0 $",
+        "2,500 $",
+        "Click to see full-size image",
+        "Credit:",
+        "1: https://www.example.com/world/2024/01/25/story/",
+        "Leave a Comment",
+        "Scroll to Top",
+        "Do you like this content? Consider helping us!",
         "Your email address will not be published. Required fields are marked *",
-        "The Mention Sources Can Contact is to remove/Changing this articles", "   ",
+        "The Mention Sources Can Contact is to remove/Changing this articles",
+        "   ",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -284,7 +361,8 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
     text = "Maj. Gen. John Smith met U.S. officials on Oct. 7 in Rome. They left."
     layout = Layout.of(text)
     assert [text[s.start : s.end] for s in layout.sentences] == [
-        "Maj. Gen. John Smith met U.S. officials on Oct. 7 in Rome.", "They left."
+        "Maj. Gen. John Smith met U.S. officials on Oct. 7 in Rome.",
+        "They left.",
     ]
 
 
@@ -298,8 +376,10 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
         ("They met the Iran-backed group.", [("GPE", "Iran")]),
         ("Ships joined the US-led coalition.", [("GPE", "US")]),
         ("They backed the defeat-ISIS mission.", [("ORG", "ISIS")]),
-        ("Defense Secretary Jane Doe spoke in Berlin.",
-         [("PERSON", "Jane Doe"), ("GPE", "Berlin")]),
+        (
+            "Defense Secretary Jane Doe spoke in Berlin.",
+            [("PERSON", "Jane Doe"), ("GPE", "Berlin")],
+        ),
         ("Maj. Gen. John Smith spoke.", [("PERSON", "John Smith")]),
         ("The Syrian parliament met.", [("ORG", "Syrian parliament")]),
         ("Troops left Syria's parliament.", [("GPE", "Syria")]),
@@ -308,8 +388,10 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
         ("Ships crossed the Sinai Peninsula.", [("LOC", "Sinai Peninsula")]),
         ("Crowds filled the Kabul airport.", [("FAC", "Kabul airport")]),
         ("Operation Desert Storm began in January.", [("EVENT", "Operation Desert Storm")]),
-        ("The Norwegian Refugee Council (NRC) asked for aid.",
-         [("ORG", "Norwegian Refugee Council"), ("ORG", "NRC")]),
+        (
+            "The Norwegian Refugee Council (NRC) asked for aid.",
+            [("ORG", "Norwegian Refugee Council"), ("ORG", "NRC")],
+        ),
         ("The US Joint Chiefs of Staff met.", [("GPE", "US"), ("ORG", "Joint Chiefs of Staff")]),
         ("Troops left the Republic of Ruritania.", [("GPE", "Republic of Ruritania")]),
         ("Syrian and Iranian officials met.", [("NORP", "Syrian"), ("NORP", "Iranian")]),
@@ -346,31 +428,54 @@ def test_country_named_by_its_nationality_word() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("\u201cWe have no plans to withdraw our forces,\u201d Jane Doe said.",
-         [("Jane Doe", "AGAINST")]),
-        ("\u201cThere are no plans to withdraw troops,\u201d said John Smith.",
-         [("John Smith", "AGAINST")]),
+        (
+            "\u201cWe have no plans to withdraw our forces,\u201d Jane Doe said.",
+            [("Jane Doe", "AGAINST")],
+        ),
+        (
+            "\u201cThere are no plans to withdraw troops,\u201d said John Smith.",
+            [("John Smith", "AGAINST")],
+        ),
         ("The Foo Ministry said the troops should withdraw.", [("Foo Ministry", "FAVOR")]),
-        ("Senator John Smith demanded that the government withdraw all troops.",
-         [("John Smith", "FAVOR")]),
+        (
+            "Senator John Smith demanded that the government withdraw all troops.",
+            [("John Smith", "FAVOR")],
+        ),
         ("Jane Doe left the door open to reducing troops.", [("Jane Doe", "NEUTRAL")]),
         ("A senior official said there are no plans to withdraw troops.", []),
-        ("Jane Doe arrived. \u201cWe will not withdraw,\u201d she said.",
-         [("Jane Doe", "AGAINST")]),
-        ("\u201cWe stay,\u201d Jane Doe said. \u201cThere are no plans to pull out the "
-         "troops.\u201d", [("Jane Doe", "AGAINST")]),
-        ("John Smith said he received no request to withdraw troops.",
-         [("John Smith", "AGAINST")]),
-        ("The Ruritanian parliament passed a resolution to expel foreign troops.",
-         [("Ruritanian parliament", "FAVOR")]),
-        ("John Smith, who leads the Blue Party, said the troops must leave.",
-         [("John Smith", "FAVOR")]),
-        ("Jane Doe, in a statement released by the Foo Ministry, said the troops need to "
-         "withdraw.", [("Jane Doe", "FAVOR")]),
-        ("Ruritania's announcement that it would begin the process of ending the troop presence "
-         "surprised many.", [("Ruritania", "FAVOR")]),
-        ("The Ruritanian government maintains that foreign troops need to withdraw. "
-         "Ruritania agreed.", [("Ruritania", "FAVOR")]),
+        (
+            "Jane Doe arrived. \u201cWe will not withdraw,\u201d she said.",
+            [("Jane Doe", "AGAINST")],
+        ),
+        (
+            "\u201cWe stay,\u201d Jane Doe said. \u201cThere are no plans to pull out the "
+            "troops.\u201d",
+            [("Jane Doe", "AGAINST")],
+        ),
+        ("John Smith said he received no request to withdraw troops.", [("John Smith", "AGAINST")]),
+        (
+            "The Ruritanian parliament passed a resolution to expel foreign troops.",
+            [("Ruritanian parliament", "FAVOR")],
+        ),
+        (
+            "John Smith, who leads the Blue Party, said the troops must leave.",
+            [("John Smith", "FAVOR")],
+        ),
+        (
+            "Jane Doe, in a statement released by the Foo Ministry, said the troops need to "
+            "withdraw.",
+            [("Jane Doe", "FAVOR")],
+        ),
+        (
+            "Ruritania's announcement that it would begin the process of ending the troop presence "
+            "surprised many.",
+            [("Ruritania", "FAVOR")],
+        ),
+        (
+            "The Ruritanian government maintains that foreign troops need to withdraw. "
+            "Ruritania agreed.",
+            [("Ruritania", "FAVOR")],
+        ),
         ("US officials said they have no plans to withdraw troops.", []),
     ],
 )
@@ -399,7 +504,8 @@ def test_country_spellings_merge_but_bodies_with_the_same_initials_do_not() -> N
         "should withdraw."
     )
     assert stances(text) == [
-        ("United States", "AGAINST"), ("Foreign Ministry", "AGAINST"),
+        ("United States", "AGAINST"),
+        ("Foreign Ministry", "AGAINST"),
         ("Finance Ministry", "FAVOR"),
     ]
 
@@ -414,8 +520,10 @@ def test_surname_holder_is_named_by_the_full_name() -> None:
 
 def _seed_documents() -> list[Document]:
     paths = seed_paths(default_seeds_dir())
-    return [Document(doc_id, read_seed(p), "", dt.date(2024, 1, 8), "inferred")
-            for doc_id, p in paths.items()]
+    return [
+        Document(doc_id, read_seed(p), "", dt.date(2024, 1, 8), "inferred")
+        for doc_id, p in paths.items()
+    ]
 
 
 SEEDS = _seed_documents()

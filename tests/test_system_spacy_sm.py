@@ -58,10 +58,24 @@ def system() -> SpacySmall:
 # ---------------------------------------------------------------- label mapping
 
 EXPECTED_LABELS = {
-    "PERSON": "PERSON", "NORP": "NORP", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "FAC": "FAC",
-    "EVENT": "EVENT", "PRODUCT": None, "WORK_OF_ART": None, "LAW": None, "LANGUAGE": None,
-    "DATE": None, "TIME": None, "PERCENT": None, "MONEY": None, "QUANTITY": None,
-    "ORDINAL": None, "CARDINAL": None,
+    "PERSON": "PERSON",
+    "NORP": "NORP",
+    "ORG": "ORG",
+    "GPE": "GPE",
+    "LOC": "LOC",
+    "FAC": "FAC",
+    "EVENT": "EVENT",
+    "PRODUCT": None,
+    "WORK_OF_ART": None,
+    "LAW": None,
+    "LANGUAGE": None,
+    "DATE": None,
+    "TIME": None,
+    "PERCENT": None,
+    "MONEY": None,
+    "QUANTITY": None,
+    "ORDINAL": None,
+    "CARDINAL": None,
 }
 
 
@@ -80,8 +94,13 @@ def test_label_table_covers_every_ontonotes_label() -> None:
 
 @pytest.mark.parametrize(
     ("surface", "trimmed"),
-    [("the Pentagon's", "Pentagon"), ("The Pentagon\u2019s", "Pentagon"), ("Iraq", "Iraq"),
-     ("the United States", "United States"), ("Hoffman'", "Hoffman")],
+    [
+        ("the Pentagon's", "Pentagon"),
+        ("The Pentagon\u2019s", "Pentagon"),
+        ("Iraq", "Iraq"),
+        ("the United States", "United States"),
+        ("Hoffman'", "Hoffman"),
+    ],
 )
 def test_trim_surface(surface: str, trimmed: str) -> None:
     assert trim_surface(surface) == trimmed
@@ -98,14 +117,30 @@ def _pieces(nlp: Any, sentence: str, phrase: str, entity_type: str) -> list[str]
     ("sentence", "phrase", "entity_type", "expected"),
     [
         ("Reporters asked about the Pentagon's plans.", "the Pentagon's", "ORG", ["Pentagon"]),
-        ("Reporters asked about the Pentagon\u2019s plans.", "the Pentagon\u2019s", "ORG",
-         ["Pentagon"]),
-        ("The report came from Xinhua news agency on Monday.", "Xinhua news agency", "ORG",
-         ["Xinhua"]),
-        ("He spoke to Rudaw\u2019s Diyar Kurda on Monday.", "Rudaw\u2019s Diyar Kurda", "PERSON",
-         ["Rudaw", "Diyar Kurda"]),
-        ("ERBIL, Kurdistan Region - The United States said no.",
-         "Kurdistan Region - The United States", "GPE", ["Kurdistan Region", "United States"]),
+        (
+            "Reporters asked about the Pentagon\u2019s plans.",
+            "the Pentagon\u2019s",
+            "ORG",
+            ["Pentagon"],
+        ),
+        (
+            "The report came from Xinhua news agency on Monday.",
+            "Xinhua news agency",
+            "ORG",
+            ["Xinhua"],
+        ),
+        (
+            "He spoke to Rudaw\u2019s Diyar Kurda on Monday.",
+            "Rudaw\u2019s Diyar Kurda",
+            "PERSON",
+            ["Rudaw", "Diyar Kurda"],
+        ),
+        (
+            "ERBIL, Kurdistan Region - The United States said no.",
+            "Kurdistan Region - The United States",
+            "GPE",
+            ["Kurdistan Region", "United States"],
+        ),
         ("Pentagon Press Secretary Maj. Gen. Pat Ryder said so.", "Maj.", "PERSON", []),
         ("Militias are pro-Iran groups.", "pro-Iran", "NORP", ["Iran"]),
         ("Mahmoud al-Rubaye said so.", "Mahmoud al-Rubaye", "PERSON", ["Mahmoud al-Rubaye"]),
@@ -176,32 +211,49 @@ def test_unnormalisable_phrase_gives_none() -> None:
 
 @pytest.mark.parametrize(
     ("before", "qualifier"),
-    [("around", "approximately"), ("The roughly", "approximately"), ("Over", "more_than"),
-     ("left more than", "more_than"), ("ground , more", "more_than"), ("fewer than", "less_than"),
-     ("no more than", "less_than"),
-     ("Iraq and", "exact"), ("The", "exact"), ("", "exact")],
+    [
+        ("around", "approximately"),
+        ("The roughly", "approximately"),
+        ("Over", "more_than"),
+        ("left more than", "more_than"),
+        ("ground , more", "more_than"),
+        ("fewer than", "less_than"),
+        ("no more than", "less_than"),
+        ("Iraq and", "exact"),
+        ("The", "exact"),
+        ("", "exact"),
+    ],
 )
 def test_qualifier_from_the_words_before_a_number(before: str, qualifier: str) -> None:
     assert qualifier_of(before) == qualifier
 
 
 def _counts(nlp: Any, text: str) -> list[tuple[int, str, str | None, str | None, str]]:
-    return [(c.value, c.qualifier, c.force, c.location, c.time)
-            for c in troop_counts_in(nlp(text))]
+    return [(c.value, c.qualifier, c.force, c.location, c.time) for c in troop_counts_in(nlp(text))]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("About 3,000 American troops are stationed in Kuwait.",
-         [(3000, "approximately", "US", "Kuwait", "current")]),
-        ("Over 5,000 US troops are deployed in Iraq to support local forces.",
-         [(5000, "more_than", "US", "Iraq", "current")]),
-        ("Around 2,500 American troops in Iraq and 900 in Syria are leading the coalition.",
-         [(2500, "approximately", "US", "Iraq", "current"), (900, "exact", "US", "Syria",
-                                                              "current")]),
-        ("At the height of the surge, more than 170,000 American troops were in Iraq.",
-         [(170000, "more_than", "US", "Iraq", "historical")]),
+        (
+            "About 3,000 American troops are stationed in Kuwait.",
+            [(3000, "approximately", "US", "Kuwait", "current")],
+        ),
+        (
+            "Over 5,000 US troops are deployed in Iraq to support local forces.",
+            [(5000, "more_than", "US", "Iraq", "current")],
+        ),
+        (
+            "Around 2,500 American troops in Iraq and 900 in Syria are leading the coalition.",
+            [
+                (2500, "approximately", "US", "Iraq", "current"),
+                (900, "exact", "US", "Syria", "current"),
+            ],
+        ),
+        (
+            "At the height of the surge, more than 170,000 American troops were in Iraq.",
+            [(170000, "more_than", "US", "Iraq", "historical")],
+        ),
         ("The attack killed 12 American soldiers in Iraq.", []),
         ("A senior official said that about 70 Americans have been injured in the attacks.", []),
         ("Around 100 members of parliament signed a petition.", []),
@@ -216,10 +268,17 @@ def test_troop_counts_on_made_up_sentences(nlp: Any, text: str, expected: list[A
 
 @pytest.mark.parametrize(
     "line",
-    ["0 $", "2,500 $", "Click to see full-size image", "Credit:",
-     "1: https://www.example.com/news/2024/01/25/story/", "Leave a Comment", "Scroll to Top",
-     "Your email address will not be published. Required fields are marked *",
-     "Do you like this content? Consider helping us!"],
+    [
+        "0 $",
+        "2,500 $",
+        "Click to see full-size image",
+        "Credit:",
+        "1: https://www.example.com/news/2024/01/25/story/",
+        "Leave a Comment",
+        "Scroll to Top",
+        "Your email address will not be published. Required fields are marked *",
+        "Do you like this content? Consider helping us!",
+    ],
 )
 def test_boilerplate_lines_are_recognised(line: str) -> None:
     assert is_boilerplate(line)
@@ -227,8 +286,11 @@ def test_boilerplate_lines_are_recognised(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["The 2,500 American troops in Iraq are there.", "Mustafa Salim contributed to this report.",
-     "Pentagon says US received no request to quit Iraq"],
+    [
+        "The 2,500 American troops in Iraq are there.",
+        "Mustafa Salim contributed to this report.",
+        "Pentagon says US received no request to quit Iraq",
+    ],
 )
 def test_prose_is_not_boilerplate(line: str) -> None:
     assert not is_boilerplate(line)
@@ -259,7 +321,7 @@ def test_every_span_matches_the_document_text(seed_predictions: list[Any]) -> No
         for item in items:
             assert item.start is not None and item.end is not None
             assert 0 <= item.start < item.end <= len(doc.text)
-            assert doc.text[item.start:item.end] == item.text, (doc.doc_id, item)
+            assert doc.text[item.start : item.end] == item.text, (doc.doc_id, item)
 
 
 def test_all_four_layers_are_attempted(seed_predictions: list[Any]) -> None:
@@ -342,4 +404,3 @@ def test_missing_model_raises_system_unavailable(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(SystemUnavailable) as info:
         SpacySmall()
     assert MODEL_PACKAGE in info.value.reason
-

@@ -163,24 +163,28 @@ def test_output_is_one_stance_per_holder_with_exact_evidence() -> None:
             assert stance.label in {"FAVOR", "AGAINST", "NEUTRAL"}
             assert stance.evidence
             for e in stance.evidence:
-                assert document.text[e.start:e.end] == e.text
+                assert document.text[e.start : e.end] == e.text
 
 
 def test_a_demand_learned_from_other_documents_is_favor() -> None:
     system = _system(FIXTURE)
     text = system.gold.documents[DOC_IDS[2]].document.text
-    sentence = ("Elbonian opposition leader Ana Petrov demanded a full withdrawal of "
-                "Ruritanian troops.")
+    sentence = (
+        "Elbonian opposition leader Ana Petrov demanded a full withdrawal of Ruritanian troops."
+    )
     start = text.index(sentence)
     evidence = [{"start": start, "end": start + len(sentence), "text": sentence}]
     assert {"holder": "Ana Petrov", "label": "FAVOR", "evidence": evidence} in _predict(
-        system, DOC_IDS[2])
+        system, DOC_IDS[2]
+    )
 
 
 def test_decide_takes_the_best_non_none_label_above_the_threshold() -> None:
     s1, s2 = Sentence(0, 5, "a", 0), Sentence(6, 9, "b", 0)
-    probs = [{"FAVOR": 0.2, "AGAINST": 0.3, "NEUTRAL": 0.1, NONE: 0.4},
-             {"FAVOR": 0.5, "AGAINST": 0.1, "NEUTRAL": 0.1, NONE: 0.3}]
+    probs = [
+        {"FAVOR": 0.2, "AGAINST": 0.3, "NEUTRAL": 0.1, NONE: 0.4},
+        {"FAVOR": 0.5, "AGAINST": 0.1, "NEUTRAL": 0.1, NONE: 0.3},
+    ]
     decision = decide([s1, s2], probs)
     assert decision is not None
     assert (decision.label, decision.probability, decision.evidence) == ("FAVOR", 0.5, (s2,))
@@ -194,15 +198,19 @@ def test_decide_takes_the_best_non_none_label_above_the_threshold() -> None:
 @pytest.mark.parametrize(
     ("sentence", "holders"),
     [
-        ("\u201cWe will stay,\u201d Pentagon Press Secretary Maj. Gen. Pat Ryder said Monday.",
-         ["Pat Ryder"]),
+        (
+            "\u201cWe will stay,\u201d Pentagon Press Secretary Maj. Gen. Pat Ryder said Monday.",
+            ["Pat Ryder"],
+        ),
         ("Defense Secretary Lloyd Austin said the troops would remain.", ["Lloyd Austin"]),
         ("Secretary of Defense Lloyd Austin said the troops would remain.", ["Lloyd Austin"]),
         ("But Ryder said nothing had changed.", ["Ryder"]),
         ("The Pentagon\u2019s Singh said the talks continue.", ["Singh"]),
         ("A Pentagon spokeswoman, Sabrina Singh, denied the report.", ["Sabrina Singh"]),
-        ("Mark Milley, the chairman of the Joint Chiefs of Staff, noted that it was a draft.",
-         ["Mark Milley"]),
+        (
+            "Mark Milley, the chairman of the Joint Chiefs of Staff, noted that it was a draft.",
+            ["Mark Milley"],
+        ),
         ("The Iraqi government maintains that the troops must leave.", ["Iraq"]),
         ("According to Hoffman, the review continues.", ["Hoffman"]),
         ("\u201cThe review continues,\u201d said Hoffman.", ["Hoffman"]),
@@ -227,11 +235,14 @@ def test_pronouns_and_quotes_go_to_the_paragraphs_speaker() -> None:
         "She said nothing more.\n"  # Lind is two paragraphs back: too far for "she"
         "Tomas Varga said talks go on. \u201cNothing is decided.\u201d\n"
     )
-    found = {name: [s.text for s in sentences] for name, sentences in
-             candidate_holders(text).items()}
+    found = {
+        name: [s.text for s in sentences] for name, sentences in candidate_holders(text).items()
+    }
     assert found == {
-        "Maria Lind": ["Maria Lind said the troops must go.",
-                       "\u201cWe will not wait,\u201d she said."],
+        "Maria Lind": [
+            "Maria Lind said the troops must go.",
+            "\u201cWe will not wait,\u201d she said.",
+        ],
         "Tomas Varga": ["Tomas Varga said talks go on.", "\u201cNothing is decided.\u201d"],
     }
 
@@ -243,21 +254,31 @@ def test_a_surname_and_the_full_name_are_one_holder() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "name"),
-    [("Pentagon Press Secretary Maj. Gen. Pat Ryder", "Pat Ryder"), ("The Pentagon", "Pentagon"),
-     ("The Pentagon\u2019s Singh", "Singh"), ("Monday.", None), ("The", None)],
+    [
+        ("Pentagon Press Secretary Maj. Gen. Pat Ryder", "Pat Ryder"),
+        ("The Pentagon", "Pentagon"),
+        ("The Pentagon\u2019s Singh", "Singh"),
+        ("Monday.", None),
+        ("The", None),
+    ],
 )
 def test_clean_holder_name(raw: str, name: str | None) -> None:
     assert clean_holder_name(raw) == name
 
 
 def test_sentences_keep_offsets_skip_boilerplate_and_abbreviations() -> None:
-    text = ("0 $\nPentagon Press Secretary Maj. Gen. Pat Ryder said so. The U.S. Army agreed.\n"
-            "Click to see full-size image\n\u201cWe stay.\u201d Ryder said.\n")
+    text = (
+        "0 $\nPentagon Press Secretary Maj. Gen. Pat Ryder said so. The U.S. Army agreed.\n"
+        "Click to see full-size image\n\u201cWe stay.\u201d Ryder said.\n"
+    )
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
-        "Pentagon Press Secretary Maj. Gen. Pat Ryder said so.", "The U.S. Army agreed.",
-        "\u201cWe stay.\u201d", "Ryder said."]
-    assert all(text[s.start:s.end] == s.text for s in sentences)
+        "Pentagon Press Secretary Maj. Gen. Pat Ryder said so.",
+        "The U.S. Army agreed.",
+        "\u201cWe stay.\u201d",
+        "Ryder said.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
     assert [s.paragraph for s in sentences] == [0, 0, 1, 1]
 
 

@@ -92,7 +92,8 @@ def _documents_in(wheel: Path) -> list[str]:
         prefix = f"benchmark/_data/{folder}/"
         inside = (n.removeprefix(prefix) for n in names if n.startswith(prefix))
         return sorted(
-            Path(n).stem for n in inside
+            Path(n).stem
+            for n in inside
             if "/" not in n and n.endswith(suffix) and n != "entities.json"
         )
 
@@ -166,8 +167,16 @@ def test_pytest_plugin_from_the_wheel(
     extra, docs = _corpus_args()
     docs = docs or packaged_docs
     done = _run(
-        [str(python), "-m", "pytest", "-v", "-p", "no:cacheprovider",
-         "--troopbench-system=tiny:System", *extra],
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            "--troopbench-system=tiny:System",
+            *extra,
+        ],
         cwd=user_project,
     )
     out = done.stdout
@@ -180,8 +189,12 @@ def test_pytest_plugin_from_the_wheel(
     assert f"{len(docs) + 2} passed" in out
     assert "= troopbench: tiny 0.1 =" in out
     summary = out[out.index("= troopbench: tiny 0.1 =") :]
-    for line in ("layer", "entities      strict_f1", "timexes       not attempted",
-                 f"{len(docs)} documents, gold "):
+    for line in (
+        "layer",
+        "entities      strict_f1",
+        "timexes       not attempted",
+        f"{len(docs)} documents, gold ",
+    ):
         assert line in summary, summary
 
 
@@ -191,8 +204,17 @@ def test_thresholds_from_the_wheel_fail_the_run(
     python, _ = installed
     extra, _docs = _corpus_args()
     done = _run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "--troopbench-system=tiny:System", "--troopbench-min-f1=entities=1.0", *extra],
+        [
+            str(python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--troopbench-system=tiny:System",
+            "--troopbench-min-f1=entities=1.0",
+            *extra,
+        ],
         cwd=user_project,
     )
     assert done.returncode == 1, done.stdout + done.stderr

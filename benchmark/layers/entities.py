@@ -195,8 +195,12 @@ def count_mentions(
     # unknown types, missing offsets and invalid items can never be aligned
     spu = len(p_spans) - len(taken_p) + unanchored + unknown + invalid
     overall = _schema_counts(
-        n_same_exact, len(exact_pairs) - n_same_exact, n_same_over, len(over_pairs) - n_same_over,
-        len(gold) - len(taken_g), spu,
+        n_same_exact,
+        len(exact_pairs) - n_same_exact,
+        n_same_over,
+        len(over_pairs) - n_same_over,
+        len(gold) - len(taken_g),
+        spu,
     )
     gold_by_type = Counter(g_types)
     by_type = {}
@@ -208,8 +212,9 @@ def count_mentions(
     return overall, by_type, unanchored
 
 
-def doc_alias_index(gold: Sequence[EntityMention], registry_aliases: Mapping[str, Sequence[str]]
-                    ) -> AliasIndex:
+def doc_alias_index(
+    gold: Sequence[EntityMention], registry_aliases: Mapping[str, Sequence[str]]
+) -> AliasIndex:
     """Names of the entities mentioned in one document: gold surfaces and aliases."""
     names: dict[str, list[str]] = {}
     for g in gold:
