@@ -373,6 +373,15 @@ def draw_swaps(n: int, trials: int, seed: int) -> np.ndarray:
     return np.random.RandomState(seed).randint(0, 2, size=(trials, n))
 
 
+@lru_cache(maxsize=8)
+def swap_weights(n: int, trials: int, seed: int) -> np.ndarray:
+    """:func:`draw_swaps` as a read-only float matrix, drawn once per (n, trials,
+    seed): every paired test of a leaderboard uses the same one."""
+    out = draw_swaps(n, trials, seed).astype(np.float64)
+    out.setflags(write=False)
+    return out
+
+
 def _check_paired(a: UnitCounts, b: UnitCounts, layers: Sequence[str]) -> None:
     if a.units != b.units:
         raise ValueError(
@@ -399,7 +408,7 @@ def paired_test(
     n = len(a.units)
     if n == 0:
         return PairedTest(statistic.name, a_value, b_value, 1.0, trials, trials)
-    swaps = draw_swaps(n, trials, seed).astype(np.float64)
+    swaps = swap_weights(n, trials, seed)
     a_sums: dict[str, np.ndarray] = {}
     b_sums: dict[str, np.ndarray] = {}
     for layer in statistic.layers:

@@ -142,6 +142,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(repeat):
         stats.resample_weights.cache_clear()
+        stats.swap_weights.cache_clear()
         started = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - started)
@@ -151,6 +152,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def profile_split(fn: Callable[[], Any]) -> tuple[dict[str, float], dict[str, float]]:
     """cProfile own time grouped by where the frame lives; cumulative time of the draws."""
     stats.resample_weights.cache_clear()
+    stats.swap_weights.cache_clear()
     profiler = cProfile.Profile()
     profiler.runcall(fn)
     draws = {"draw_indices": 0.0, "draw_swaps": 0.0}
