@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmark.atomic import write_text_atomic
 from benchmark.corpus import Document
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError, _convert
@@ -214,7 +215,7 @@ class PredictionCache:
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
-            _write_atomic(self.path(system, version, document), text)
+            write_text_atomic(self.path(system, version, document), text, durable=False)
         except (OSError, TypeError, ValueError):
             return False  # the cache is an optimisation: never fail the run over it
         self.writes += 1
@@ -258,15 +259,3 @@ def _rebuild(
         if layer in raw
     }
     return DocPredictions(document.doc_id, invalid=dict(invalid), **layers)  # type: ignore[arg-type]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

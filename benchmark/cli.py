@@ -162,9 +162,10 @@ def _leaderboard_files(gold: Gold, args: argparse.Namespace) -> dict[Path, str]:
 
 
 def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> None:
+    from benchmark.atomic import write_text_atomic
+
     for path, text in _leaderboard_files(gold, args).items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        write_text_atomic(path, text)
         print(f"wrote {path}")
 
 

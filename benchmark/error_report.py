@@ -66,6 +66,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from benchmark.atomic import write_text_atomic
 from benchmark.gold import Gold, GoldDocument
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, EntityMention, PredictedEntity
@@ -846,5 +847,4 @@ def build_report(inputs: ReportInputs, settings: StatsSettings = DEFAULT_STATS) 
 
 
 def write_report(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)

@@ -45,11 +45,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import pickle
 import platform
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -57,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from benchmark.atomic import write_text_atomic
 from benchmark.cache import PredictionCache
 from benchmark.corpus import Document
 from benchmark.gold import Gold
@@ -570,24 +569,10 @@ def dumps_json(data: Any) -> str:
     return emit(data, 0) + "\n"
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON via a temporary file and an atomic rename: never half a file."""
     text = dumps_json(data)  # serialise first: a failure leaves no temporary file
-    _write_text_atomic(path, text)
+    write_text_atomic(path, text)
 
 
 def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
@@ -596,7 +581,7 @@ def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPrediction
         json.dumps(predictions[doc_id].to_json(), ensure_ascii=False, sort_keys=False)
         for doc_id in sorted(predictions)
     ]
-    _write_text_atomic(path, "".join(line + "\n" for line in lines))
+    write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
 #: The schema of one per-unit row, for which :func:`_reduce_rows` has a fast check.

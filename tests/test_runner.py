@@ -131,6 +131,22 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
+@pytest.mark.parametrize("durable", [True, False])
+def test_write_text_atomic_keeps_the_old_file_when_writing_fails(
+    tmp_path: Path, durable: bool
+) -> None:
+    from benchmark.atomic import write_text_atomic
+
+    path = tmp_path / "deep" / "LEADERBOARD.md"
+    write_text_atomic(path, "old\n", durable=durable)
+    with pytest.raises(UnicodeEncodeError):
+        write_text_atomic(path, "new\ud800\n", durable=durable)  # fails inside the write
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in path.parent.iterdir()] == ["LEADERBOARD.md"]
+    write_text_atomic(path, "new\r\n", durable=durable)
+    assert path.read_bytes() == b"new\r\n"
+
+
 def test_results_path_is_safe(tmp_path: Path) -> None:
     assert results_path(tmp_path, "../../etc/passwd").parent == tmp_path
     assert results_path(tmp_path, "spacy-sm").name == "spacy-sm.json"
