@@ -158,6 +158,11 @@ def _empty(doc_id: str, layers: Sequence[str]) -> DocPredictions:
     return DocPredictions(doc_id, **{layer: () for layer in layers})  # type: ignore[arg-type]
 
 
+def attempted_layers(system: Extractor) -> tuple[str, ...]:
+    """The layers ``system`` declares, in troopbench's layer order."""
+    return tuple(layer for layer in LAYERS if layer in system.layers)
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     """One document's extraction, validated: what the run records for it.
@@ -182,7 +187,7 @@ def _timed_out(
 
 def _attempt(system: Extractor, document: Document, timeout: float) -> _Attempt:
     """Extract one document on a daemon thread with a timeout, then validate."""
-    layers = tuple(layer for layer in LAYERS if layer in system.layers)
+    layers = attempted_layers(system)
     started = time.perf_counter()
     status, value = _call_with_timeout(lambda: system.extract(document), timeout)
     seconds = time.perf_counter() - started
@@ -211,11 +216,13 @@ def _worker_init(spec: tuple[str, Any], name: str, version: str, started: Any) -
     unpickled; it must be the same system and version as in the parent."""
     global _WORKER_SYSTEM, _WORKER_STARTED
     _WORKER_STARTED = started
-    kind, value = spec
+    kind, payload = spec
     if kind == "ref":
         from benchmark.systems import load_system
 
-        value = load_system(value)
+        value = load_system(payload)
+    else:
+        value = pickle.loads(payload)
     if value.name != name or str(value.version) != version:
         raise RuntimeError(f"the worker built {value.name} {value.version}, not {name} {version}")
     _WORKER_SYSTEM = value
@@ -236,14 +243,14 @@ def parallel_mode(system: Extractor) -> str:
 
 def _worker_spec(system: Extractor, system_ref: str | None) -> tuple[str, Any] | None:
     """How a worker process gets the system: ("ref", name) to build it there,
-    ("object", system) to unpickle it, or None if neither is possible."""
+    ("pickle", bytes) to unpickle it (pickled once here, not again per worker),
+    or None if neither is possible."""
     if system_ref:
         return "ref", system_ref
     try:
-        pickle.dumps(system)
+        return "pickle", pickle.dumps(system)
     except Exception:  # any failure to pickle: lambdas, locks, open files ...
         return None
-    return "object", system
 
 
 def _terminate_workers(pool: Any) -> None:
@@ -287,7 +294,7 @@ def run_system(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     name, version = system.name, str(system.version)
-    layers = tuple(layer for layer in LAYERS if layer in system.layers)
+    layers = attempted_layers(system)
     done: dict[int, _Attempt] = {}
     cached: set[int] = set()
     todo: list[int] = []
@@ -385,7 +392,7 @@ def _run_pool(
     from concurrent.futures import TimeoutError as FutureTimeout
     from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 
-    layers = tuple(layer for layer in LAYERS if layer in system.layers)
+    layers = attempted_layers(system)
     workers = min(jobs, len(todo))
     pool: Any
     started: Any = None
