@@ -5,18 +5,25 @@ locations and forces, and stance holders are predicted as *names*. A name
 resolves to an id when its normalised form equals the normalised form of one
 of the id's known names.
 
-Normalisation (:func:`normalize_name`), applied to both sides:
+Normalisation (:func:`normalize_name`), applied to both sides, in this order
+(the README's "Name resolution" is the same specification):
 
-1. Unicode NFKC (folds the no-break space into a space), then case-fold;
-2. curly apostrophes become straight ones; a trailing possessive (``'s`` or a
-   bare ``'``) is removed;
-3. periods are removed (``U.S.`` = ``US``);
-4. a leading ``the`` is removed;
-5. runs of whitespace become one space; leading and trailing space is
-   stripped.
+1. Unicode NFKC (folds the no-break space into a space, full-width letters
+   into ASCII), then ``str.casefold``;
+2. the curly apostrophes U+2018 and U+2019 become the straight ``'``;
+3. every period ``.`` is removed (``U.S.`` = ``US``);
+4. runs of whitespace become one space; leading and trailing space is
+   stripped;
+5. one trailing possessive is removed: ``'s`` or a bare ``'`` at the very
+   end (``Iraq's`` = ``Iraq``; ``militias'`` = ``militias``; ``U.S.'s.`` =
+   ``US``, since periods went first);
+6. one leading ``the`` followed by whitespace is removed;
+7. whitespace is collapsed and stripped again.
 
-Hyphens and other punctuation are kept: ``Harakat-al-Nujaba`` and ``Harakat
-al-Nujaba`` are different strings, and the registry lists both as aliases.
+Hyphens and all other punctuation, including apostrophes inside a name
+(``Asa'ib``), are kept: ``Harakat-al-Nujaba`` and ``Harakat al-Nujaba`` are
+different strings, and the registry lists both as aliases. A name that
+normalises to the empty string never resolves.
 """
 
 from __future__ import annotations
@@ -32,12 +39,12 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalize_name(name: str) -> str:
-    """Normalise a name for comparison (see module docstring)."""
+    """Normalise a name for comparison (see module docstring, steps 1-7)."""
     s = unicodedata.normalize("NFKC", name).casefold()
     s = s.replace("\u2019", "'").replace("\u2018", "'")
+    s = s.replace(".", "")
     s = _SPACES.sub(" ", s).strip()
     s = _POSSESSIVE.sub("", s)
-    s = s.replace(".", "")
     s = _LEADING_THE.sub("", s)
     return _SPACES.sub(" ", s).strip()
 

@@ -70,11 +70,31 @@ class RegistryEntry:
     aliases: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Metonym:
+    """A document-scoped metonym: in ``doc_id``, ``name`` refers to ``entity``
+    (e.g. "Baghdad" for the Iraqi government); used to resolve stance holders."""
+
+    doc_id: str
+    name: str
+    entity: str
+    note: str
+
+
 @dataclass(frozen=True)
 class Registry:
     """The corpus-wide entity registry (``gold/entities.json``)."""
 
     entries: Mapping[str, RegistryEntry]
+    metonyms: tuple[Metonym, ...] = ()
+
+    def metonym_index(self, doc_id: str) -> AliasIndex:
+        """The metonyms declared for one document, as an alias index."""
+        names: dict[str, list[str]] = {}
+        for m in self.metonyms:
+            if m.doc_id == doc_id:
+                names.setdefault(m.entity, []).append(m.name)
+        return AliasIndex.build(names)
 
     @cached_property
     def aliases(self) -> dict[str, tuple[str, ...]]:
@@ -220,6 +240,29 @@ def _registry_problems(file: str, data: Mapping[str, Any]) -> list[Problem]:
                     )
                 )
             owners.setdefault(key, entry["id"])
+    ids = {entry["id"] for entry in data["entities"]}
+    declared: dict[tuple[str, str], str] = {}
+    for i, m in enumerate(data.get("metonyms", ())):
+        pointer = f"/metonyms/{i}"
+        if m["entity"] not in ids:
+            problems.append(
+                Problem(
+                    file, pointer + "/entity", f"entity id {m['entity']!r} is not in the registry"
+                )
+            )
+        key = (m["doc_id"], normalize_name(m["name"]))
+        if not key[1]:
+            problems.append(
+                Problem(file, pointer + "/name", f"{m['name']!r} normalises to nothing")
+            )
+        elif declared.setdefault(key, m["entity"]) != m["entity"]:
+            problems.append(
+                Problem(
+                    file,
+                    pointer + "/name",
+                    f"{m['name']!r} is already a metonym of {declared[key]!r} in {m['doc_id']}",
+                )
+            )
     return problems
 
 
@@ -229,7 +272,10 @@ def _document_problems(
     doc_id: str,
     text: str,
     registry: Mapping[str, Mapping[str, Any]],
+    holder_names: AliasIndex | None = None,
 ) -> list[Problem]:
+    """Everything wrong with one document; ``holder_names`` (the document's
+    metonyms, then the registry) must resolve each holder mention to its holder."""
     problems: list[Problem] = []
     if data["doc_id"] != doc_id:
         problems.append(
@@ -327,7 +373,30 @@ def _document_problems(
         for key in ("holder_mentions", "evidence"):
             for j, span in enumerate(s[key]):
                 problems += _check_span(file, f"{pointer}/{key}/{j}", span, text)
+        for j, m in enumerate(s["holder_mentions"] if holder_names is not None else ()):
+            assert holder_names is not None
+            if holder_names.resolve(m["text"]) != s["holder"]:
+                problems.append(
+                    Problem(
+                        file,
+                        f"{pointer}/holder_mentions/{j}/text",
+                        f"{m['text']!r} does not resolve to {s['holder']!r} (add an alias, "
+                        "or a document-scoped metonym to the registry)",
+                    )
+                )
     return problems
+
+
+def _holder_names(registry_data: Mapping[str, Any], doc_id: str) -> AliasIndex:
+    """Names a stance holder resolves by in one document: metonyms, then the registry."""
+    table: dict[str, tuple[str, ...]] = {}
+    for e in registry_data["entities"]:
+        for name in (e["name"], *e["aliases"]):
+            table.setdefault(normalize_name(name), (e["id"],))
+    for m in registry_data.get("metonyms", ()):
+        if m["doc_id"] == doc_id:
+            table[normalize_name(m["name"])] = (m["entity"],)
+    return AliasIndex(table)
 
 
 # ---------------------------------------------------------------- public API
@@ -382,8 +451,14 @@ def _collect(
             continue
         if registry_data is None:
             continue  # registry problems already reported; ids cannot be checked
-        problems += _document_problems(file, data, doc_id, text, registry_map)
+        holder_names = _holder_names(registry_data, doc_id)
+        problems += _document_problems(file, data, doc_id, text, registry_map, holder_names)
         docs[doc_id] = data
+    for i, m in enumerate(registry_data.get("metonyms", ()) if registry_data else ()):
+        if m["doc_id"] not in texts:
+            problems.append(
+                Problem(REGISTRY_FILE, f"/metonyms/{i}/doc_id", f"no document {m['doc_id']!r}")
+            )
     return problems, registry_data, docs, texts
 
 
@@ -458,7 +533,11 @@ def load_gold(gold_dir: Path | str | None = None, seeds_dir: Path | str | None =
         {
             e["id"]: RegistryEntry(e["id"], e["name"], e["type"], tuple(e["aliases"]))
             for e in sorted(registry_data["entities"], key=lambda e: e["id"])
-        }
+        },
+        tuple(
+            Metonym(m["doc_id"], m["name"], m["entity"], m["note"])
+            for m in registry_data.get("metonyms", ())
+        ),
     )
     documents = {
         doc_id: _build_document(doc_id, texts[doc_id], docs[doc_id]) for doc_id in sorted(docs)

@@ -77,9 +77,10 @@ class EvidenceSpan:
 
 @dataclass(frozen=True, slots=True)
 class StancePrediction:
-    """A stance: ``holder`` (a name) and ``label``; evidence spans optional."""
+    """A stance: ``holder`` (a name, or the offsets of a mention of it) and
+    ``label``; evidence spans optional."""
 
-    holder: str
+    holder: str | EvidenceSpan
     label: str
     evidence: tuple[EvidenceSpan, ...] = ()
 
@@ -196,7 +197,11 @@ def _validated_json(layer: str, item: Any) -> dict[str, Any]:
         if item.span is not None:
             out.update(_offsets_json(item.span, None))
     else:
-        out = {"holder": item.holder, "label": item.label}
+        holder = item.holder
+        out = {
+            "holder": holder if isinstance(holder, str) else _offsets_json(holder, None),
+            "label": item.label,
+        }
         if item.evidence:
             out["evidence"] = [_offsets_json(e, None) for e in item.evidence]
     return out
@@ -223,7 +228,15 @@ def _span_of(item: Mapping[str, Any], text: str) -> tuple[Span | None, str | Non
 def _convert(layer: str, item: Mapping[str, Any], text: str) -> object:
     if layer == "stances":
         evidence = tuple(s for s in (_span_of(e, text)[0] for e in item.get("evidence", ())) if s)
-        return PredictedStance(holder=item["holder"], label=item["label"], evidence=evidence)
+        holder = item["holder"]
+        if isinstance(holder, str):
+            return PredictedStance(holder=holder, label=item["label"], evidence=evidence)
+        try:
+            span, _ = _span_of(holder, text)
+        except ValueError as error:
+            raise ValueError(f"holder: {error}") from error
+        assert span is not None  # the schema requires start and end
+        return PredictedStance(span.text, item["label"], evidence, holder_span=span)
     span, surface = _span_of(item, text)
     if layer == "entities":
         return PredictedEntity(type=item["type"], text=surface or "", span=span)

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from benchmark.aliases import unresolved_key
 from benchmark.gold import Gold, GoldDocument, Registry
 from benchmark.layers import LAYERS
-from benchmark.layers.entities import ENTITY_TYPES, SCHEMAS, EntityCounts
+from benchmark.layers.entities import ENTITY_TYPES, PER_TYPE_SCHEMAS, SCHEMAS, EntityCounts
 from benchmark.layers.stances import LABELS, StanceCounts, holder_index, resolve_holder
 from benchmark.layers.timexes import TimexCounts
 from benchmark.layers.troops import PredictedTroopCount, TroopCount, TroopCounts
@@ -214,9 +214,10 @@ def layer_report(layer: str, counts: Counts) -> LayerReport:
             **{s: counts.score(s) for s in SCHEMAS},
             offset_free=counts.offset_free.score(),
             offset_free_typed=counts.offset_free_typed.score(),
-            macro_f1={s: counts.macro(s) for s in SCHEMAS},
+            macro_f1={s: counts.macro(s) for s in PER_TYPE_SCHEMAS},
             per_type={
-                t: {s: counts.type_score(t, s) for s in SCHEMAS} for t in sorted(counts.per_type)
+                t: {s: counts.type_score(t, s) for s in PER_TYPE_SCHEMAS}
+                for t in sorted(counts.per_type)
             },
             unanchored=counts.unanchored,
             counts=counts,

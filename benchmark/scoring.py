@@ -52,17 +52,18 @@ from benchmark.gold import Gold, GoldDocument, Registry
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import (
     ENTITY_TYPES,
+    PER_TYPE_SCHEMAS,
     SCHEMAS,
     EntityCounts,
     count_mentions,
     doc_alias_index,
+    entity_key,
     match_entities,
 )
 from benchmark.layers.stances import (
     CONFLICT,
     LABELS,
     StanceCounts,
-    holder_index,
     match_stances,
     resolve_holder,
 )
@@ -107,10 +108,11 @@ def resolved_troops(pred: DocPredictions, registry: Registry) -> list[Any]:
 
 
 def resolved_stances(gold_doc: GoldDocument, pred: DocPredictions, registry: Registry) -> list[Any]:
-    """Predicted stances with holder names resolved to ids, in order."""
-    doc_index = holder_index(gold_doc.stances, registry.aliases)
+    """Predicted stances with holder names resolved to ids, in order (see
+    :func:`benchmark.layers.stances.resolve_holder`)."""
+    metonyms = registry.metonym_index(gold_doc.doc_id)
     return [
-        dataclasses.replace(p, holder=resolve_holder(p.holder, doc_index, registry.index))
+        dataclasses.replace(p, holder=resolve_holder(p.holder, metonyms, registry.index))
         for p in pred.stances or ()
     ]
 
@@ -186,7 +188,10 @@ def place_gold_stance(s: Any, units: DocUnits) -> str:
 
 
 def place_predicted_stance(p: Any, units: DocUnits) -> str:
-    """Unit of a predicted stance (holder still a name): earliest evidence, else the name."""
+    """Unit of a predicted stance (holder still a name): earliest evidence, else
+    the holder's offsets, else where the name is written."""
+    if p.holder_span is not None:
+        return units.of_spans(e.start for e in p.evidence) or units.at(p.holder_span.start)
     return units.of_spans(e.start for e in p.evidence) or units.of_text(p.holder)
 
 
@@ -212,9 +217,7 @@ def _entity_units(
     pred_ids: dict[Any, str] = {}
     pred_typed: dict[Any, str] = {}
     for p, unit in placed:
-        key = index.resolve(p.text) or unresolved_key(p.text)
-        if p.type not in ENTITY_TYPES:
-            key = unresolved_key(f"{p.text}\x00{p.type}")
+        key = entity_key(p.text, index)
         _earliest(pred_ids, key, unit, order)
         _earliest(pred_typed, (key, p.type), unit, order)
     free = _attribute(gold_ids, pred_ids, invalid, units.unplaced)
@@ -508,11 +511,12 @@ def layer_metrics(layer: str, counts: Counts) -> dict[str, Any]:
     if isinstance(counts, EntityCounts):
         for schema in SCHEMAS:
             _prf(schema, counts.score(schema), out, empty)
+        for schema in PER_TYPE_SCHEMAS:
             out[f"{schema}_macro_f1"] = counts.macro(schema)
         _prf("offset_free", counts.offset_free.score(), out, empty)
         _prf("offset_free_typed", counts.offset_free_typed.score(), out, empty)
         out["per_type"] = {
-            t: {s: counts.type_score(t, s).f1 for s in SCHEMAS}
+            t: {s: counts.type_score(t, s).f1 for s in PER_TYPE_SCHEMAS}
             for t in ENTITY_TYPES
             if t in counts.per_type
         }

@@ -19,11 +19,16 @@ from benchmark.units import UNIT_SCHEME
 
 #: Matching settings, versioned: change a tag whenever a matcher's semantics change.
 MATCH_SETTINGS: dict[str, str] = {
-    "ent": "semeval13-1to1",  # four schemas, exact-then-largest-overlap alignment
-    "tmx": "tempeval3-relaxed",  # overlap alignment, value F1 = relaxed F1 x value accuracy
+    # v2: the type schema aligns same-type-first; no per-type exact; offset-free
+    # untyped ignores the predicted type
+    "ent": "semeval13-1to1-v2",
+    # v2: ties broken by agreement on (value, type, mod), never by input order
+    "tmx": "tempeval3-relaxed-v2",
     "trp": "value+location",  # (doc, value, location id) multiset
-    "stn": "holder+label",  # (doc, holder id, label) sets
-    "alias": "norm1",  # aliases.normalize_name, version 1
+    # v2: holders resolve through registry metonyms and aliases, never the gold
+    # stances; label macro-F1 averages CONFLICT too when it is predicted
+    "stn": "holder+label-v2",
+    "alias": "norm2",  # aliases.normalize_name, version 2: periods before the possessive
 }
 
 

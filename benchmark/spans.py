@@ -1,32 +1,66 @@
-"""Character spans and the one-to-one span alignment shared by span layers.
+"""Character spans and the one-to-one span alignments shared by span layers.
 
 A span is half-open: ``start`` is the index of its first character in the
 document's Python ``str``, ``end`` the index one past its last, and
 ``text[start:end]`` is its surface.
 
-Alignment
----------
-:func:`align` pairs gold and predicted spans one-to-one, independent of the
-order in which either list is given:
+Labels
+------
+A caller may give every gold and predicted item a *label*: a string, or a
+tuple of strings (all items of one call have the same shape). The label must
+hold every attribute the caller scores besides the span (an entity's type; a
+timex's value, type and mod), so that two items with the same span and the
+same label are interchangeable. The *disagreement* of a gold and a predicted
+label is the tuple of booleans "component i differs" (a string is a
+1-tuple); tuples of booleans compare lexicographically, so agreeing on the
+first component weighs more than agreeing on all later ones together.
+
+Boundaries-first alignment (:func:`align`, :func:`align_phases`)
+---------------------------------------------------------------
+Gold and predicted spans are paired one-to-one, independent of the order in
+which either list is given:
 
 1. candidate pairs are all (gold, predicted) pairs that overlap by at least
    one character;
-2. candidates are ranked by: exact boundaries first, then the same label
-   (where the caller supplies labels), then the larger overlap, then the
-   smaller combined length, then the offsets and labels themselves (a total
-   order, so ties cannot depend on input order);
+2. candidates are ranked by: exact boundaries first, then the smaller
+   label disagreement, then the larger overlap, then the smaller combined
+   length, then the gold span, the predicted span, the gold label and the
+   predicted label (a total order up to interchangeable items, so the result
+   cannot depend on input order);
 3. pairs are taken greedily in that order, skipping any whose gold or
    predicted item is already taken.
 
 Exact matches are therefore always made before any overlap match, and among
-overlaps the largest wins. Identical duplicate predictions compete for the
-same gold item; one gets it, the others remain unmatched (spurious).
+overlaps the best label agreement, then the largest overlap, wins. Identical
+duplicate predictions compete for the same gold item; one gets it, the others
+remain unmatched (spurious).
+
+Label-first alignment (:func:`align_label_first`)
+-------------------------------------------------
+The same, except that step 2 ranks the label disagreement before the exact
+boundaries: (smaller disagreement, exact boundaries first, larger overlap,
+smaller combined length, gold span, predicted span, gold label, predicted
+label). It serves metrics that ignore boundaries (the entity *type* schema).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+#: A label: one attribute, or several compared component by component.
+Label = str | tuple[str, ...]
+
+
+def disagreement(gold_label: Label, pred_label: Label) -> tuple[bool, ...]:
+    """Which components of two labels differ (see module doc); smaller is better."""
+    if isinstance(gold_label, str) and isinstance(pred_label, str):
+        return (gold_label != pred_label,)
+    if isinstance(gold_label, tuple) and isinstance(pred_label, tuple):
+        if len(gold_label) != len(pred_label):
+            raise ValueError("gold and predicted labels have different numbers of components")
+        return tuple(g != p for g, p in zip(gold_label, pred_label, strict=True))
+    raise TypeError("gold and predicted labels must both be strings or both tuples")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -87,10 +121,10 @@ def _overlapping_pairs(
 def _exact_phase(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
-    gold_labels: Sequence[str] | None,
-    pred_labels: Sequence[str] | None,
+    gold_labels: Sequence[Label] | None,
+    pred_labels: Sequence[Label] | None,
 ) -> list[tuple[int, int]]:
-    """Pairs with identical boundaries; the same label first within a span."""
+    """Pairs with identical boundaries; the smallest label disagreement first within a span."""
     g_index = dict(zip(gold, range(len(gold)), strict=True))
     if len(g_index) == len(gold):
         # fast path: gold spans are distinct, so each predicted span names at
@@ -112,10 +146,13 @@ def _exact_phase(
         if len(gis) == 1 and len(pjs) == 1:
             pairs.append((gis[0], pjs[0]))
             continue
-        g_lab = gold_labels or [""] * len(gold)
-        p_lab = pred_labels or [""] * len(pred)
+        g_lab: Sequence[Label] = gold_labels or [""] * len(gold)
+        p_lab: Sequence[Label] = pred_labels or [""] * len(pred)
+        # gi and pj only separate items with the same span and label: interchangeable
         ranked = sorted(
-            (g_lab[gi] != p_lab[pj], g_lab[gi], p_lab[pj], gi, pj) for gi in gis for pj in pjs
+            (disagreement(g_lab[gi], p_lab[pj]), g_lab[gi], p_lab[pj], gi, pj)
+            for gi in gis
+            for pj in pjs
         )
         used_g: set[int] = set()
         used_p: set[int] = set()
@@ -130,8 +167,8 @@ def _exact_phase(
 def _overlap_phase(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
-    gold_labels: Sequence[str] | None,
-    pred_labels: Sequence[str] | None,
+    gold_labels: Sequence[Label] | None,
+    pred_labels: Sequence[Label] | None,
     taken_g: set[int],
     taken_p: set[int],
 ) -> list[tuple[int, int]]:
@@ -148,10 +185,11 @@ def _overlap_phase(
     for a, b in _overlapping_pairs([gold[i] for i in rest_g], [pred[j] for j in rest_p]):
         gi, pj = rest_g[a], rest_p[b]
         g, p = gold[gi], pred[pj]
-        g_label = gold_labels[gi] if gold_labels is not None else ""
-        p_label = pred_labels[pj] if pred_labels is not None else ""
+        g_label: Label = gold_labels[gi] if gold_labels is not None else ""
+        p_label: Label = pred_labels[pj] if pred_labels is not None else ""
         overlap = min(g[1], p[1]) - max(g[0], p[0])
-        key = (g_label != p_label, -overlap, (g[1] - g[0]) + (p[1] - p[0]), g, p, g_label, p_label)
+        length = (g[1] - g[0]) + (p[1] - p[0])
+        key = (disagreement(g_label, p_label), -overlap, length, g, p, g_label, p_label)
         candidates.append((key, gi, pj))
     candidates.sort(key=lambda c: c[0])
     pairs: list[tuple[int, int]] = []
@@ -167,8 +205,8 @@ def _overlap_phase(
 def align_phases(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
-    gold_labels: Sequence[str] | None = None,
-    pred_labels: Sequence[str] | None = None,
+    gold_labels: Sequence[Label] | None = None,
+    pred_labels: Sequence[Label] | None = None,
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]], set[int], set[int]]:
     """:func:`align`'s pairs split by phase, unordered: (exact-boundary pairs,
     overlap pairs, taken gold indices, taken predicted indices).
@@ -188,8 +226,8 @@ def align_phases(
 def align(
     gold: Sequence[tuple[int, int]],
     pred: Sequence[tuple[int, int]],
-    gold_labels: Sequence[str] | None = None,
-    pred_labels: Sequence[str] | None = None,
+    gold_labels: Sequence[Label] | None = None,
+    pred_labels: Sequence[Label] | None = None,
 ) -> Alignment:
     """Pair gold and predicted ``(start, end)`` spans one-to-one (see module doc).
 
@@ -203,3 +241,31 @@ def align(
         unmatched_gold=tuple(i for i in range(len(gold)) if i not in taken_g),
         unmatched_pred=tuple(j for j in range(len(pred)) if j not in taken_p),
     )
+
+
+def align_label_first(
+    gold: Sequence[tuple[int, int]],
+    pred: Sequence[tuple[int, int]],
+    gold_labels: Sequence[Label],
+    pred_labels: Sequence[Label],
+) -> list[tuple[int, int]]:
+    """Pairs of the label-first alignment (see module doc), unordered."""
+    candidates = []
+    for gi, pj in _overlapping_pairs(gold, pred):
+        g, p = gold[gi], pred[pj]
+        g_label, p_label = gold_labels[gi], pred_labels[pj]
+        overlap = min(g[1], p[1]) - max(g[0], p[0])
+        length = (g[1] - g[0]) + (p[1] - p[0])
+        key = (disagreement(g_label, p_label), g != p, -overlap, length, g, p, g_label, p_label)
+        candidates.append((key, gi, pj))
+    candidates.sort(key=lambda c: c[0])
+    taken_g: set[int] = set()
+    taken_p: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, gi, pj in candidates:
+        if gi in taken_g or pj in taken_p:
+            continue
+        taken_g.add(gi)
+        taken_p.add(pj)
+        pairs.append((gi, pj))
+    return pairs

@@ -55,7 +55,7 @@ import numpy as np
 
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES
-from benchmark.layers.stances import LABELS
+from benchmark.layers.stances import CONFLICT, LABELS
 from benchmark.scoring import PAIR_LABELS, PRIMARY, flatten, unit_fields
 from benchmark.signature import DEFAULT_STATS, StatsSettings
 
@@ -162,7 +162,8 @@ def metric_values(layer: str, key: str, sums: np.ndarray) -> np.ndarray:
         against = _prf_parts(sums, col, "per_label.AGAINST")[2]
         return _div(favor + against, np.float64(2))
     if layer == "stances" and key == "label_macro_f1":
-        # scikit-learn's macro F1 over the labels present among gold or predicted labels
+        # scikit-learn's macro F1 over the labels present among gold or predicted labels,
+        # CONFLICT included when predicted (its F1 is 0: it is never a gold label)
         pairs = {(g, p): sums[..., col[f"pairs.{g}.{p}"]] for g in LABELS for p in PAIR_LABELS}
         n_pairs = sum(pairs.values(), start=np.zeros(sums.shape[:-1]))
         total = np.zeros(sums.shape[:-1])
@@ -174,6 +175,8 @@ def metric_values(layer: str, key: str, sums: np.ndarray) -> np.ndarray:
             here = (true + pred) > 0
             total = total + np.where(here, _div(2 * tp, true + pred), 0.0)
             present = present + here
+        conflicts = sum((pairs[g, CONFLICT] for g in LABELS), start=np.zeros(sums.shape[:-1]))
+        present = present + (conflicts > 0)
         return np.where(n_pairs > 0, _div(total, present), 0.0)
     for suffix, part in (("_precision", 0), ("_recall", 1), ("_f1", 2)):
         if key.endswith(suffix):

@@ -16,6 +16,7 @@ import pytest
 
 from benchmark.layers.entities import (
     ENTITY_TYPES,
+    PER_TYPE_SCHEMAS,
     SCHEMAS,
     EntityCounts,
     EntityMention,
@@ -122,14 +123,15 @@ CASES: list[tuple[str, list[Triple], list[Triple], int, dict[str, Row]]] = [
     ),
     (
         # exact boundaries beat the same type: gold [26,40) ORG, preds [26,40)
-        # NORP (exact, wrong type) and [26,38) ORG (same type, overlap 12): the
-        # NORP pred is aligned -> strict INC, exact COR, partial COR, type INC;
-        # the ORG pred is SPU
+        # NORP (exact, wrong type) and [26,38) ORG (same type, overlap 12): for
+        # strict/exact/partial the NORP pred is aligned -> strict INC, exact
+        # COR, partial COR, ORG SPU; the type schema aligns the same type
+        # first -> ORG COR, NORP SPU
         "exact-beats-same-type",
         [(26, 40, "ORG")],
         [(26, 38, "ORG"), (26, 40, "NORP")],
         0,
-        by_schema((0, 1, 0, 0, 1), (1, 0, 0, 0, 1), (1, 0, 0, 0, 1), (0, 1, 0, 0, 1)),
+        by_schema((0, 1, 0, 0, 1), (1, 0, 0, 0, 1), (1, 0, 0, 0, 1), (1, 0, 0, 0, 1)),
     ),
     (
         # the same type beats a larger overlap: gold [26,40) ORG, preds [26,39)
@@ -177,12 +179,13 @@ CASES: list[tuple[str, list[Triple], list[Triple], int, dict[str, Row]]] = [
     (
         # nested gold, inner span predicted as ORG: exact boundaries with the
         # inner NORP gold beat the same-type overlap with the outer ORG gold ->
-        # strict INC, exact COR, partial COR, type INC; outer gold MIS
+        # strict INC, exact COR, partial COR, outer gold MIS; the type schema
+        # pairs it with the outer ORG gold (COR) and the inner NORP is MIS
         "nested-inner-span-outer-type",
         [(26, 40, "ORG"), (30, 35, "NORP")],
         [(30, 35, "ORG")],
         0,
-        by_schema((0, 1, 0, 1, 0), (1, 0, 0, 1, 0), (1, 0, 0, 1, 0), (0, 1, 0, 1, 0)),
+        by_schema((0, 1, 0, 1, 0), (1, 0, 0, 1, 0), (1, 0, 0, 1, 0), (1, 0, 0, 1, 0)),
     ),
     (
         # only the outer gold; pred is the nested inner span with another type
@@ -320,7 +323,9 @@ def test_unanchored_prediction_is_spurious_and_counted() -> None:
     # a predicted PERSON without offsets is still a predicted PERSON: ACT_PERSON
     # = 1 (SPU), POS_PERSON = 1 (MIS); the unknown type has no per-type entry
     assert set(counts.per_type) == {"PERSON"}
-    assert {s: row(counts.per_type["PERSON"][s]) for s in SCHEMAS} == same((0, 0, 0, 1, 1))
+    assert {s: row(c) for s, c in counts.per_type["PERSON"].items()} == {
+        s: (0, 0, 0, 1, 1) for s in PER_TYPE_SCHEMAS
+    }
 
 
 def test_per_type_counts_and_macro_f1() -> None:
@@ -343,14 +348,18 @@ def test_per_type_counts_and_macro_f1() -> None:
     assert row(counts.schemas["partial"]) == (2, 0, 1, 0, 2)
     assert row(counts.schemas["type"]) == (2, 1, 0, 0, 2)
     per = {t: {s: row(c) for s, c in by.items()} for t, by in counts.per_type.items()}
+
+    def per_type(strict: Row, partial: Row, typed: Row) -> dict[str, Row]:
+        return {"strict": strict, "partial": partial, "type": typed}
+
     assert per == {
         # gold PERSON found (COR); the PERSON predicted on the ORG gold is SPU
-        "PERSON": same((1, 0, 0, 0, 1)),
+        "PERSON": per_type((1, 0, 0, 0, 1), (1, 0, 0, 0, 1), (1, 0, 0, 0, 1)),
         # the ORG gold aligned with a PERSON: MIS for ORG; unanchored ORG: SPU
-        "ORG": same((0, 0, 0, 1, 1)),
+        "ORG": per_type((0, 0, 0, 1, 1), (0, 0, 0, 1, 1), (0, 0, 0, 1, 1)),
         # boundary error, same type
-        "GPE": by_schema((0, 1, 0, 0, 0), (0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (1, 0, 0, 0, 0)),
-        "LOC": same((0, 0, 0, 0, 1)),
+        "GPE": per_type((0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (1, 0, 0, 0, 0)),
+        "LOC": per_type((0, 0, 0, 0, 1), (0, 0, 0, 0, 1), (0, 0, 0, 0, 1)),
     }
     # POS_T = gold of type T, ACT_T = predicted of type T
     for t, by in counts.per_type.items():
@@ -360,7 +369,8 @@ def test_per_type_counts_and_macro_f1() -> None:
     # PERSON F1: P 1/2, R 1 -> 2/3. ORG, LOC: 0. GPE strict 0, type 1, partial
     # P = R = 0.5 -> 0.5. Macro over the 4 types present:
     assert counts.macro("strict") == pytest.approx((2 / 3) / 4)
-    assert counts.macro("exact") == pytest.approx((2 / 3) / 4)
+    with pytest.raises(ValueError, match="no per-type figures"):
+        counts.macro("exact")  # per-type exact would equal per-type strict
     assert counts.macro("type") == pytest.approx((2 / 3 + 1) / 4)
     assert counts.macro("partial") == pytest.approx((2 / 3 + 0.5) / 4)
     assert counts.type_score("GPE", "partial").f1 == pytest.approx(0.5)
@@ -515,7 +525,7 @@ def test_entity_counts_add_fieldwise() -> None:
     assert set(total.per_type) == set(a.per_type) | set(b.per_type)
     zero = NERCounts()
     for t in total.per_type:
-        for s in SCHEMAS:
+        for s in PER_TYPE_SCHEMAS:
             expected = a.per_type.get(t, {}).get(s, zero) + b.per_type.get(t, {}).get(s, zero)
             assert total.per_type[t][s] == expected
     assert total.offset_free == a.offset_free + b.offset_free
@@ -587,8 +597,9 @@ def _doc_gold() -> list[EntityMention]:
         pytest.param(
             [("PERSON", "Foo Bar"), ("ORG", "Foo Bar")], (0, 1, 3), (0, 2, 3), id="typed-unknown"
         ),
-        # a type outside the type set is a false positive even for a gold name
-        pytest.param([("MISC", "Pentagon")], (0, 1, 3), (0, 1, 3), id="unknown-type"),
+        # the untyped score ignores the type, an unknown one included; typed,
+        # (pentagon, MISC) matches no gold pair
+        pytest.param([("MISC", "Pentagon")], (1, 0, 2), (0, 1, 3), id="unknown-type"),
         pytest.param([], (0, 0, 3), (0, 0, 3), id="nothing"),
     ],
 )

@@ -10,7 +10,6 @@ from benchmark.layers.stances import (
     PredictedStance,
     Stance,
     StanceCounts,
-    holder_index,
     match_stances,
     resolve_holder,
 )
@@ -103,10 +102,14 @@ def test_stance_counts_add_and_round_trip() -> None:
     assert StanceCounts.from_dict(total.to_dict()) == total
 
 
-def test_holder_resolution_prefers_document_holders() -> None:
-    gold = [g("iraq", "FAVOR", mention="The Iraqi government")]
-    doc = holder_index(gold, {"iraq": ["Iraq", "Republic of Iraq"]})
-    registry = AliasIndex.build({"iraqi": ["Iraqi"], "iraq": ["Iraq"], "us": ["US", "U.S."]})
-    assert resolve_holder("the Iraqi government", doc, registry) == "iraq"
-    assert resolve_holder("U.S.", doc, registry) == "us"
-    assert resolve_holder("Nobody Known", doc, registry) == "?nobody known"
+def test_holder_resolution_metonyms_then_registry_never_the_gold() -> None:
+    # the document declares "Baghdad" a metonym of iraq; the registry knows the city
+    metonyms = AliasIndex.build({"iraq": ["Baghdad"]})
+    registry = AliasIndex.build(
+        {"baghdad": ["Baghdad"], "iraq": ["Iraq", "Iraqi government"], "us": ["US", "U.S."]}
+    )
+    assert resolve_holder("Baghdad's", metonyms, registry) == "iraq"
+    assert resolve_holder("Baghdad", AliasIndex.build({}), registry) == "baghdad"
+    assert resolve_holder("the Iraqi government", metonyms, registry) == "iraq"
+    assert resolve_holder("U.S.", metonyms, registry) == "us"
+    assert resolve_holder("Nobody Known", metonyms, registry) == "?nobody known"

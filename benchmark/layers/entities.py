@@ -7,12 +7,33 @@ schemas:
 strict     exact boundaries and the same type
 exact      exact boundaries, type ignored
 partial    overlap counts, a non-exact overlap earns half credit
-type       overlap and the same type
+type       overlap and the same type, boundaries ignored
 =========  =====================================================
 
-Gold and predicted mentions are aligned one-to-one by
-:func:`benchmark.spans.align` (exact boundaries first, then the same type,
-then the largest overlap; independent of input order). For an aligned pair:
+Only predictions with offsets and a type of :data:`ENTITY_TYPES` take part
+in an alignment; every other valid prediction (unknown type, or no offsets)
+and every rejected item is SPU in every schema, never dropped.
+
+Two one-to-one alignments are used (:mod:`benchmark.spans`, both independent
+of input order, the label being the type):
+
+* strict, exact and partial use the *boundaries-first* alignment: exact
+  boundaries first, then the same type, then the largest overlap;
+* type uses the *label-first* alignment: the same type first, then exact
+  boundaries, then the largest overlap. The type schema ignores boundaries,
+  so it pairs a gold mention with a same-type overlap before a wrong-type
+  exact match. Example: gold ORG[0,5); predictions GPE[0,5) and ORG[1,4).
+  Strict/exact/partial pair ORG[0,5) with GPE[0,5) (strict INC, exact COR,
+  partial COR) and ORG[1,4) is SPU; type pairs ORG[0,5) with ORG[1,4) (COR)
+  and GPE[0,5) is SPU. Against nervaluate 1.2.1, which matches greedily in
+  prediction order: with GPE[0,5) listed first it gives type INC 1, SPU 1
+  (as troopbench did before this rule); with ORG[1,4) first it gives type
+  COR 1, SPU 1, as troopbench now does in either order, but then also exact
+  INC and partial PAR, losing the exact-boundary match that troopbench keeps.
+  POS is the number of gold mentions and ACT the number of predictions in
+  both.
+
+For an aligned pair:
 
 =========  ==========================  ==================
 schema     correct (COR) when          otherwise
@@ -23,27 +44,37 @@ partial    same boundaries             PAR (half credit)
 type       same type                   INC
 =========  ==========================  ==================
 
-An unaligned gold mention is MIS and an unaligned prediction SPU in every
-schema. A prediction whose type is not one of :data:`ENTITY_TYPES` is never
-aligned: it is SPU in every schema. A prediction without offsets cannot be
-placed and is also SPU at mention level (it is scored offset-free below).
+An unaligned gold mention is MIS and an unaligned prediction SPU.
+POS = COR + INC + PAR + MIS is always the number of gold mentions and ACT =
+COR + INC + PAR + SPU the number of predictions (plus rejected items).
 
-Per type ``T`` the counts take the view of items labelled ``T``: a gold ``T``
-aligned with a predicted ``T`` is scored as above; a gold ``T`` left
-unaligned or aligned with another type is MIS for ``T``; a predicted ``T``
-left unaligned or aligned with a gold of another type is SPU for ``T``. So
-POS_T is the number of gold ``T`` and ACT_T the number of predicted ``T``,
-and the macro average is the mean over the types present in gold or
-predictions.
+Per type ``T`` (schemas strict, partial and type; see
+:data:`PER_TYPE_SCHEMAS`) the counts take the view of items labelled ``T``:
+a gold ``T`` aligned with a predicted ``T`` is scored as above (strict: COR
+for exact boundaries, INC for an overlap; partial: COR or PAR; type: COR,
+from the label-first alignment); a gold ``T`` left unaligned or aligned with
+another type is MIS for ``T``; a predicted ``T`` (offsets or not) left
+unaligned or aligned with a gold of another type is SPU for ``T``. So POS_T
+is the number of gold ``T`` and ACT_T the number of predicted ``T``, and the
+macro-F1 of a schema is the unweighted mean of F1_T over the types present
+in gold or predictions of the corpus (0.0 if none). Per-type *exact* would
+equal per-type strict by construction (a pair only counts for ``T`` when both
+sides are ``T``), so it is not reported.
 
-Entity level (offset-free): per document, the gold set is the entity ids
-mentioned in it. A predicted name resolves to an id when its normalised form
-(:mod:`benchmark.aliases`) equals a normalised gold surface form or registry
-alias of an entity mentioned in that document; names that resolve to nothing
-are false positives, one per distinct normalised name. P/R/F1 is computed on
-the sets of ids (``offset_free``) and of (id, type) pairs
-(``offset_free_typed``). A system with offsets is scored both ways, using the
-text of its spans as the names.
+Entity level (offset-free), per document. Gold: the set of ids of the
+document's gold mentions (untyped), and of (id, registry type of id)
+(typed). Each valid prediction (with or without offsets; its name is its
+``text``, or the text of its span) gives one key: the id its name resolves
+to among the entities mentioned in the document (normalised comparison,
+:mod:`benchmark.aliases`, with every gold surface form and registry alias of
+those entities; an ambiguous name takes the alphabetically first id), else
+``"?" + normalised name``. Untyped: the set of keys, whatever the predicted
+type (an unknown type included). Typed: the set of (key, predicted type).
+P/R/F1 of sets: TP = |gold ∩ predicted|, FP = |predicted| - TP + rejected
+items, FN = |gold| - TP. So repeating a name is one item; two names that
+normalise alike are one item; two unresolved names that normalise
+differently (two spellings) are two false positives. A system with offsets
+is scored both ways, using the text of its spans as the names.
 """
 
 from __future__ import annotations
@@ -54,10 +85,12 @@ from dataclasses import dataclass, field
 
 from benchmark.aliases import AliasIndex, unresolved_key
 from benchmark.metrics import PRF, NERCounts, Score, macro_f1
-from benchmark.spans import Span, align_phases
+from benchmark.spans import Span, align_label_first, align_phases
 
 ENTITY_TYPES: tuple[str, ...] = ("PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT")
 SCHEMAS: tuple[str, ...] = ("strict", "exact", "partial", "type")
+#: Schemas reported per type and macro-averaged (per-type exact = per-type strict).
+PER_TYPE_SCHEMAS: tuple[str, ...] = ("strict", "partial", "type")
 _KNOWN_TYPES = frozenset(ENTITY_TYPES)
 
 
@@ -93,13 +126,13 @@ class EntityCounts:
 
     def __add__(self, other: EntityCounts) -> EntityCounts:
         types = sorted(set(self.per_type) | set(other.per_type))
-        empty = {s: NERCounts() for s in SCHEMAS}
+        empty = {s: NERCounts() for s in PER_TYPE_SCHEMAS}
         return EntityCounts(
             schemas={s: self.schemas[s] + other.schemas[s] for s in SCHEMAS},
             per_type={
                 t: {
                     s: self.per_type.get(t, empty)[s] + other.per_type.get(t, empty)[s]
-                    for s in SCHEMAS
+                    for s in PER_TYPE_SCHEMAS
                 }
                 for t in types
             },
@@ -115,7 +148,9 @@ class EntityCounts:
         return self.per_type[entity_type][schema].score(partial_credit=schema == "partial")
 
     def macro(self, schema: str) -> float:
-        """Mean F1 over the types present in gold or predictions."""
+        """Mean F1 over the types present in gold or predictions (a :data:`PER_TYPE_SCHEMAS`)."""
+        if schema not in PER_TYPE_SCHEMAS:
+            raise ValueError(f"no per-type figures for schema {schema!r}; see PER_TYPE_SCHEMAS")
         return macro_f1(self.type_score(t, schema) for t in sorted(self.per_type))
 
     def to_dict(self) -> dict[str, object]:
@@ -138,7 +173,8 @@ class EntityCounts:
         return cls(
             schemas={s: NERCounts.from_dict(schemas[s]) for s in SCHEMAS},
             per_type={
-                t: {s: NERCounts.from_dict(by[s]) for s in SCHEMAS} for t, by in per_type.items()
+                t: {s: NERCounts.from_dict(by[s]) for s in PER_TYPE_SCHEMAS}
+                for t, by in per_type.items()
             },
             offset_free=PRF.from_dict(data["offset_free"]),  # type: ignore[arg-type]
             offset_free_typed=PRF.from_dict(data["offset_free_typed"]),  # type: ignore[arg-type]
@@ -146,16 +182,15 @@ class EntityCounts:
         )
 
 
-def _schema_counts(
+def _boundary_schemas(
     exact_same: int, exact_diff: int, over_same: int, over_diff: int, mis: int, spu: int
 ) -> dict[str, NERCounts]:
-    """Per-schema counts from the four kinds of aligned pair (see module doc)."""
+    """Strict, exact and partial counts from the four kinds of boundaries-first pair."""
     exact, over = exact_same + exact_diff, over_same + over_diff
     return {
         "strict": NERCounts(cor=exact_same, inc=exact_diff + over, mis=mis, spu=spu),
         "exact": NERCounts(cor=exact, inc=over, mis=mis, spu=spu),
         "partial": NERCounts(cor=exact, par=over, mis=mis, spu=spu),
-        "type": NERCounts(cor=exact_same + over_same, inc=exact_diff + over_diff, mis=mis, spu=spu),
     }
 
 
@@ -192,23 +227,35 @@ def count_mentions(
     same_over = Counter(t for gi, pj in over_pairs if (t := g_types[gi]) == p_types[pj])
     n_same_exact = sum(same_exact.values())
     n_same_over = sum(same_over.values())
+    typed_pairs = align_label_first(g_spans, p_spans, g_types, p_types)
+    same_typed = Counter(t for gi, pj in typed_pairs if (t := g_types[gi]) == p_types[pj])
+    n_same_typed = sum(same_typed.values())
     # unknown types, missing offsets and invalid items can never be aligned
-    spu = len(p_spans) - len(taken_p) + unanchored + unknown + invalid
-    overall = _schema_counts(
+    never = unanchored + unknown + invalid
+    overall = _boundary_schemas(
         n_same_exact,
         len(exact_pairs) - n_same_exact,
         n_same_over,
         len(over_pairs) - n_same_over,
         len(gold) - len(taken_g),
-        spu,
+        len(p_spans) - len(taken_p) + never,
+    )
+    overall["type"] = NERCounts(
+        cor=n_same_typed,
+        inc=len(typed_pairs) - n_same_typed,
+        mis=len(gold) - len(typed_pairs),
+        spu=len(p_spans) - len(typed_pairs) + never,
     )
     gold_by_type = Counter(g_types)
     by_type = {}
     for t in sorted(set(gold_by_type) | set(pred_by_type)):
-        exact, over = same_exact[t], same_over[t]
-        by_type[t] = _schema_counts(
-            exact, 0, over, 0, gold_by_type[t] - exact - over, pred_by_type[t] - exact - over
-        )
+        exact, over, typed = same_exact[t], same_over[t], same_typed[t]
+        mis, spu = gold_by_type[t] - exact - over, pred_by_type[t] - exact - over
+        by_type[t] = {
+            "strict": NERCounts(cor=exact, inc=over, mis=mis, spu=spu),
+            "partial": NERCounts(cor=exact, par=over, mis=mis, spu=spu),
+            "type": NERCounts(cor=typed, mis=gold_by_type[t] - typed, spu=pred_by_type[t] - typed),
+        }
     return overall, by_type, unanchored
 
 
@@ -222,6 +269,11 @@ def doc_alias_index(
     for entity_id in names:
         names[entity_id].extend(registry_aliases.get(entity_id, ()))
     return AliasIndex.build(names)
+
+
+def entity_key(name: str, index: AliasIndex) -> str:
+    """Offset-free key of a predicted name: its resolved id, else its unresolved key."""
+    return index.resolve(name) or unresolved_key(name)
 
 
 def _set_prf(gold: set[object], pred: set[object]) -> PRF:
@@ -242,9 +294,7 @@ def count_entity_level(
     pred_ids: set[object] = set()
     pred_typed: set[object] = set()
     for p in pred:
-        key = index.resolve(p.text) or unresolved_key(p.text)
-        if p.type not in ENTITY_TYPES:
-            key = unresolved_key(f"{p.text}\x00{p.type}")
+        key = entity_key(p.text, index)
         pred_ids.add(key)
         pred_typed.add((key, p.type))
     untyped = _set_prf(set(gold_ids), pred_ids)

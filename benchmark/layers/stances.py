@@ -1,19 +1,38 @@
 """Layer 4: stances of named actors toward the withdrawal of US troops from Iraq.
 
-Predicted holders are names, resolved per document to registry ids (see
-:func:`resolve_holder`). Scores:
+Holder resolution (:func:`resolve_holder`). A predicted holder is a name, or
+the offsets of a mention in the document (then its name is the text at those
+offsets). The name resolves, by normalised comparison
+(:mod:`benchmark.aliases`), in this order:
 
-* ``tuples``: P/R/F1 over the sets of (holder, label) per document;
-* ``holders``: P/R/F1 over the sets of holders per document;
-* ``per_label[L]``: P/R/F1 over the (holder, L) tuples, for each label; the
-  SemEval-2016 Task 6 score ``F_avg`` is the mean of F1(FAVOR) and
-  F1(AGAINST) computed from these;
-* label accuracy and macro-F1 over the gold holders the system found: each
-  gold holder that the system also named contributes one (gold label,
-  predicted label) pair. A system that gives one holder several different
-  labels in one document gets the pseudo-label ``CONFLICT`` for it, which is
-  never right (hedging earns no label credit; each of its tuples still
-  counts in ``tuples``).
+1. to the id of a *document-scoped metonym* the registry declares for this
+   document (``gold/entities.json``, ``metonyms``: e.g. in 000 "Baghdad"
+   names the Iraqi government, ``iraq``);
+2. else to the id of a registry name or alias (an ambiguous name takes the
+   alphabetically first of its ids);
+3. else to the unresolved key ``"?" + normalised name``, which matches
+   nothing.
+
+The gold stances themselves (their holder mentions) play no part: the answer
+key is never consulted to resolve a prediction.
+
+Scores, per document (the resolved holders make the keys):
+
+* ``tuples``: P/R/F1 over the *sets* of (holder, label); TP = |gold ∩
+  predicted|, FP = |predicted| - TP + rejected items, FN = |gold| - TP;
+* ``holders``: the same over the sets of holders;
+* ``per_label[L]``: the same over the (holder, L) tuples, for each label
+  (rejected items not counted); the SemEval-2016 Task 6 score ``F_avg`` is
+  the mean of F1(FAVOR) and F1(AGAINST) computed from the corpus sums;
+* label pairs: each gold holder that the system also named contributes one
+  (gold label, predicted label) pair; a system that gives one holder several
+  different labels in one document gets the pseudo-label ``CONFLICT`` for it,
+  which is never right (hedging earns no label credit; each of its tuples
+  still counts in ``tuples``). Label accuracy is the share of pairs whose two
+  labels are equal; label macro-F1 is scikit-learn's macro F1 over the pairs
+  with its default label set, the labels present among the gold or the
+  predicted labels of the pairs, ``CONFLICT`` included when it occurs (its F1
+  is always 0, since no gold label is ``CONFLICT``).
 """
 
 from __future__ import annotations
@@ -41,11 +60,13 @@ class Stance:
 
 @dataclass(frozen=True, slots=True)
 class PredictedStance:
-    """A predicted stance, its holder already resolved to an id or unresolved key."""
+    """A predicted stance: ``holder`` is a name (the mention's text when the
+    system gave ``holder_span``), or after resolution an id or unresolved key."""
 
     holder: str
     label: str
     evidence: tuple[Span, ...] = ()
+    holder_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +94,8 @@ class StanceCounts:
         """Macro-F1 of labels on found holders (scikit-learn, zero_division=0).
 
         Averaged over the labels present among the gold or predicted labels of
-        those pairs; 0.0 when the system found no gold holder.
+        those pairs, ``CONFLICT`` included when predicted (its F1 is 0); 0.0
+        when the system found no gold holder.
         """
         if not self.label_pairs:
             return 0.0
@@ -81,7 +103,7 @@ class StanceCounts:
 
         gold = [g for g, _ in self.label_pairs]
         pred = [p for _, p in self.label_pairs]
-        labels = sorted({*gold, *pred} - {CONFLICT}) or list(LABELS)
+        labels = sorted({*gold, *pred})
         return float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
 
     def f_avg(self) -> float:
@@ -115,21 +137,10 @@ class StanceCounts:
         )
 
 
-def holder_index(
-    gold: Sequence[Stance], registry_aliases: Mapping[str, Sequence[str]]
-) -> AliasIndex:
-    """Names of one document's gold holders: their aliases and holder-mention texts."""
-    names: dict[str, list[str]] = {}
-    for s in gold:
-        names.setdefault(s.holder, []).extend(m.text for m in s.holder_mentions)
-        names[s.holder].extend(registry_aliases.get(s.holder, ()))
-    return AliasIndex.build(names)
-
-
-def resolve_holder(name: str, doc_holders: AliasIndex, registry: AliasIndex) -> str:
-    """A predicted holder name → id: the document's gold holders first, then the
-    whole registry; an unknown name becomes an unresolved key."""
-    return doc_holders.resolve(name) or registry.resolve(name) or unresolved_key(name)
+def resolve_holder(name: str, metonyms: AliasIndex, registry: AliasIndex) -> str:
+    """A predicted holder name → id: the document's declared metonyms first,
+    then the registry's names and aliases; else an unresolved key (module doc)."""
+    return metonyms.resolve(name) or registry.resolve(name) or unresolved_key(name)
 
 
 def _set_prf(gold: set[object], pred: set[object], extra_fp: int = 0) -> PRF:

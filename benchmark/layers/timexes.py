@@ -1,8 +1,15 @@
 """Layer 2: temporal expressions (TimeML TIMEX3) — records, value grammar, matcher.
 
-Span matching follows TempEval-3: gold and predicted timexes are aligned
-one-to-one by :func:`benchmark.spans.align` on spans alone (exact boundaries
-first, then the largest overlap).
+Span matching follows TempEval-3, made one-to-one and independent of input
+order. Gold and predicted timexes are aligned by
+:func:`benchmark.spans.align` with the label (value, type, mod) of each item
+(a missing type or mod is the empty string): exact boundaries first, then
+the smaller disagreement on (value, type, mod) compared in that order (the
+right value outranks the right type and mod together), then the larger
+overlap, then the smaller combined length, then the spans and labels
+themselves. So of two predictions on one gold span, the one with the right
+value is paired, whichever line comes first; two predictions that tie on all
+of this are identical and interchangeable.
 
 * ``strict``: P/R/F1 counting only pairs with exact boundaries;
 * ``relaxed``: P/R/F1 counting every aligned (overlapping) pair;
@@ -12,9 +19,14 @@ first, then the largest overlap).
 * ``value`` P/R/F1: pairs with the right value over predictions and over gold.
   This equals TempEval-3's attribute F1, relaxed F1 times value accuracy.
 
-Offset-free (``offset_free``): P/R/F1 over the sets of values per document.
-Predictions without offsets cannot be aligned and count as false positives
-in the span metrics; all predictions enter the offset-free metric.
+Denominators: every prediction (with or without offsets) plus the rejected
+items counts in the predicted total of strict, relaxed and value P/R/F1;
+every gold timex in the gold total. Predictions without offsets cannot be
+aligned, so they are false positives there.
+
+Offset-free (``offset_free``): P/R/F1 over the *sets* of values per document
+(gold values vs the values of all valid predictions, with and without
+offsets); each rejected item adds one false positive.
 """
 
 from __future__ import annotations
@@ -146,6 +158,8 @@ def match_timexes(
     result = align(
         [(g.span.start, g.span.end) for g in gold],
         [(p.span.start, p.span.end) for p in anchored if p.span is not None],
+        [(g.value, g.type, g.mod or "") for g in gold],
+        [(p.value, p.type or "", p.mod or "") for p in anchored],
     )
     n_pairs = len(result.pairs)
     n_pred = len(pred) + invalid
