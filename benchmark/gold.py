@@ -272,10 +272,7 @@ def _document_problems(
     doc_id: str,
     text: str,
     registry: Mapping[str, Mapping[str, Any]],
-    holder_names: AliasIndex | None = None,
 ) -> list[Problem]:
-    """Everything wrong with one document; ``holder_names`` (the document's
-    metonyms, then the registry) must resolve each holder mention to its holder."""
     problems: list[Problem] = []
     if data["doc_id"] != doc_id:
         problems.append(
@@ -373,30 +370,7 @@ def _document_problems(
         for key in ("holder_mentions", "evidence"):
             for j, span in enumerate(s[key]):
                 problems += _check_span(file, f"{pointer}/{key}/{j}", span, text)
-        for j, m in enumerate(s["holder_mentions"] if holder_names is not None else ()):
-            assert holder_names is not None
-            if holder_names.resolve(m["text"]) != s["holder"]:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{pointer}/holder_mentions/{j}/text",
-                        f"{m['text']!r} does not resolve to {s['holder']!r} (add an alias, "
-                        "or a document-scoped metonym to the registry)",
-                    )
-                )
     return problems
-
-
-def _holder_names(registry_data: Mapping[str, Any], doc_id: str) -> AliasIndex:
-    """Names a stance holder resolves by in one document: metonyms, then the registry."""
-    table: dict[str, tuple[str, ...]] = {}
-    for e in registry_data["entities"]:
-        for name in (e["name"], *e["aliases"]):
-            table.setdefault(normalize_name(name), (e["id"],))
-    for m in registry_data.get("metonyms", ()):
-        if m["doc_id"] == doc_id:
-            table[normalize_name(m["name"])] = (m["entity"],)
-    return AliasIndex(table)
 
 
 # ---------------------------------------------------------------- public API
@@ -451,8 +425,7 @@ def _collect(
             continue
         if registry_data is None:
             continue  # registry problems already reported; ids cannot be checked
-        holder_names = _holder_names(registry_data, doc_id)
-        problems += _document_problems(file, data, doc_id, text, registry_map, holder_names)
+        problems += _document_problems(file, data, doc_id, text, registry_map)
         docs[doc_id] = data
     for i, m in enumerate(registry_data.get("metonyms", ()) if registry_data else ()):
         if m["doc_id"] not in texts:

@@ -12,6 +12,7 @@ import benchmark
 from benchmark.agreement import gold_as_predictions
 from benchmark.gold import Gold, validate_gold
 from benchmark.layers import LAYERS
+from benchmark.layers.stances import resolve_holder
 from benchmark.scoring import evaluate
 
 
@@ -26,10 +27,10 @@ def test_gold_validates() -> None:
 
 # (entities, timexes, troop_counts, stances) per document
 COUNTS = {
-    "000_cfbd3f9e2e2eb4de": (76, 10, 1, 4),
+    "000_cfbd3f9e2e2eb4de": (76, 11, 1, 4),
     "001_3a9edc2c992913d8": (73, 7, 1, 9),
     "002_3909ecee38eeaec9": (91, 8, 2, 6),
-    "003_5d9fcba85c3d5cb5": (104, 18, 3, 5),
+    "003_5d9fcba85c3d5cb5": (104, 18, 3, 6),
     "004_548f20d3808859fa": (52, 6, 1, 5),
 }
 
@@ -44,21 +45,22 @@ def test_counts_per_layer_per_document(
 
 def test_corpus_totals(gold: Gold) -> None:
     assert list(gold.documents) == sorted(COUNTS)
-    assert len(gold.registry.entries) == 79
+    assert len(gold.registry.entries) == 78
+    assert len(gold.registry.metonyms) == 2
     types = Counter(m.type for d in gold for m in d.entities)
     assert types == {
-        "GPE": 190,
-        "ORG": 81,
-        "NORP": 68,
+        "GPE": 191,
+        "ORG": 77,
+        "NORP": 72,
         "PERSON": 50,
-        "LOC": 3,
+        "LOC": 2,
         "FAC": 3,
         "EVENT": 1,
     }
     assert Counter(s.label for d in gold for s in d.stances) == {
         "FAVOR": 14,
         "AGAINST": 11,
-        "NEUTRAL": 4,
+        "NEUTRAL": 5,
     }
 
 
@@ -111,6 +113,10 @@ def test_metadata(gold: Gold, doc_id: str, dct: str, certainty: str, title: str)
         ("000_cfbd3f9e2e2eb4de", 0, 2, "US", "GPE", "us"),
         ("004_548f20d3808859fa", 420, 422, "IS", "ORG", "isis"),
         ("004_548f20d3808859fa", 49, 59, "Washington", "GPE", "washington"),
+        # revision 2 (gold/ADJUDICATION.md R4, R5, R6)
+        ("001_3a9edc2c992913d8", 1089, 1094, "Iraqi", "NORP", "iraqi"),
+        ("002_3909ecee38eeaec9", 2473, 2483, "Gaza Strip", "GPE", "gaza"),
+        ("004_548f20d3808859fa", 1794, 1809, "Baghdad airport", "FAC", "baghdad_airport"),
     ],
 )
 def test_entity_spot_checks(
@@ -131,7 +137,10 @@ def test_entity_spot_checks(
             "DATE",
             None,
         ),  # resolved mechanically (guidelines)
-        ("000_cfbd3f9e2e2eb4de", "Days before Christmas", "2023-12-25", "DATE", "BEFORE"),
+        # revision 2 (R7): two timexes, as in TimeML
+        ("000_cfbd3f9e2e2eb4de", "Days", "PXD", "DURATION", None),
+        ("000_cfbd3f9e2e2eb4de", "Christmas", "2023-12-25", "DATE", None),
+        ("002_3909ecee38eeaec9", "the next few days", "PXD", "DURATION", None),  # R8 kept
         ("001_3a9edc2c992913d8", "late December 2019", "2019-12", "DATE", "END"),
         ("001_3a9edc2c992913d8", "every day", "P1D", "SET", None),
         ("002_3909ecee38eeaec9", "This week", "2024-W04", "DATE", None),
@@ -158,7 +167,7 @@ def test_troop_counts(gold: Gold) -> None:
         ("000", "2,500", 2500, "exact", "us", "iraq", "current"),
         ("001", "5,000", 5000, "approximately", "us", "iraq", "current"),
         ("002", "2,500", 2500, "approximately", "us", "iraq", "current"),
-        ("002", "900", 900, "exact", "us", "syria", "current"),
+        ("002", "900", 900, "approximately", "us", "syria", "current"),  # R9
         ("003", "170,000", 170000, "more_than", "us", "iraq", "historical"),
         ("003", "2,500", 2500, "approximately", "us", "iraq", "current"),
         ("003", "900", 900, "exact", "us", "syria", "current"),
@@ -175,6 +184,9 @@ def test_troop_counts(gold: Gold) -> None:
         ("002_3909ecee38eeaec9", "sabrina_singh", "AGAINST", "We've received no request"),
         ("003_5d9fcba85c3d5cb5", "lloyd_austin", "NEUTRAL", "left the door open Thursday"),
         ("004_548f20d3808859fa", "william_seely", "FAVOR", "In due deference"),
+        # revision 2: R1 (new record), R2 (holder name cut from the evidence)
+        ("003_5d9fcba85c3d5cb5", "iraq", "NEUTRAL", "is announcing “the success"),
+        ("002_3909ecee38eeaec9", "iraq", "FAVOR", "contrary to statements"),
     ],
 )
 def test_stance_spot_checks(
@@ -210,3 +222,23 @@ def test_gold_scored_as_a_system_is_perfect(gold: Gold) -> None:
         assert metrics["empty_denominators"] == []
     per_type = evaluation.metrics("entities")["per_type"]
     assert all(v == 1.0 for by_schema in per_type.values() for v in by_schema.values())
+
+
+def test_no_holder_mention_inside_its_own_evidence(gold: Gold) -> None:
+    # guidelines 8.6 (A2): the holder's name is never part of its evidence
+    for doc in gold:
+        for s in doc.stances:
+            for m in s.holder_mentions:
+                for e in s.evidence:
+                    assert not (e.start <= m.start and m.end <= e.end), (doc.doc_id, s.holder, m)
+
+
+def test_every_holder_mention_resolves_to_its_holder(gold: Gold) -> None:
+    # a system naming a holder as the article names it is right: through the
+    # document's declared metonyms, then the registry (never the gold stances)
+    for doc in gold:
+        metonyms = gold.registry.metonym_index(doc.doc_id)
+        for s in doc.stances:
+            for m in s.holder_mentions:
+                resolved = resolve_holder(m.text, metonyms, gold.registry.index)
+                assert resolved == s.holder, (doc.doc_id, m.text, resolved, s.holder)
