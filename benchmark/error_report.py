@@ -31,9 +31,11 @@ spurious               prediction aligned with nothing, or of an   SPU (every sc
 =====================  ==========================================  =========================
 
 and so exact COR = correct + wrong-type, partial PAR = wrong-boundary +
-wrong-boundary-type, type COR = correct + wrong-boundary.
+wrong-boundary-type. The type schema pairs the same type first (a second,
+label-first alignment, :mod:`benchmark.layers.entities`), so its COR is at
+least correct + wrong-boundary and can be larger.
 
-Timexes (aligned on spans alone, as TempEval-3):
+Timexes (aligned as the scorer does, :func:`benchmark.layers.timexes.align_timexes`):
 
 =====================  ==========================================  =========================
 correct                same boundaries, same value                 \\ value TP (sum of 2)
@@ -71,7 +73,7 @@ from benchmark.gold import Gold, GoldDocument
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, EntityMention, PredictedEntity
 from benchmark.layers.stances import CONFLICT, LABELS
-from benchmark.layers.timexes import PredictedTimex, Timex
+from benchmark.layers.timexes import PredictedTimex, Timex, align_timexes
 from benchmark.layers.troops import pair_troops
 from benchmark.predictions import DocPredictions, load_predictions
 from benchmark.scoring import PRIMARY, evaluate, resolved_stances, resolved_troops
@@ -194,10 +196,7 @@ def classify_timexes(
 ) -> list[Outcome]:
     """Timex outcomes of one document (module doc); counts equal the scorer's."""
     anchored = [p for p in pred if p.span is not None]
-    result = align(
-        [(g.span.start, g.span.end) for g in gold],
-        [(p.span.start, p.span.end) for p in anchored],  # type: ignore[union-attr]
-    )
+    result = align_timexes(gold, anchored)
     out: list[Outcome] = []
     for gi, pj in result.pairs:
         g, p = gold[gi], anchored[pj]

@@ -35,8 +35,8 @@ from benchmark.aliases import unresolved_key
 from benchmark.gold import Gold, GoldDocument, Registry
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, PER_TYPE_SCHEMAS, SCHEMAS, EntityCounts
-from benchmark.layers.stances import LABELS, StanceCounts, holder_index, resolve_holder
-from benchmark.layers.timexes import TimexCounts
+from benchmark.layers.stances import LABELS, StanceCounts, resolve_holder
+from benchmark.layers.timexes import TimexCounts, align_timexes
 from benchmark.layers.troops import PredictedTroopCount, TroopCount, TroopCounts
 from benchmark.metrics import Score
 from benchmark.predictions import DocPredictions, ItemError, PredictionsFile
@@ -569,10 +569,7 @@ def _timex_diff(gold_doc: GoldDocument, pred: DocPredictions) -> list[DiffEntry]
             diff.add("spurious", f"{p.value} {p.text!r} has no offsets: it cannot be placed")
         else:
             anchored.append((p, p.span))
-    result = align(
-        [(g.span.start, g.span.end) for g in gold],
-        [(span.start, span.end) for _, span in anchored],
-    )
+    result = align_timexes(gold, [p for p, _ in anchored])
     for gi, pj in result.pairs:
         g, (p, span) = gold[gi], anchored[pj]
         if (g.span.start, g.span.end) != (span.start, span.end):
@@ -660,11 +657,11 @@ def _stance_diff(
     gold_doc: GoldDocument, pred: DocPredictions, registry: Registry
 ) -> list[DiffEntry]:
     diff = _Diff(gold_doc.document.text)
-    doc_index = holder_index(gold_doc.stances, registry.aliases)
+    metonyms = registry.metonym_index(gold_doc.doc_id)
     predicted: dict[str, dict[str, str]] = {}  # holder id -> label -> name as predicted
     evidence: dict[str, Span] = {}
     for p in pred.stances or ():
-        holder = resolve_holder(p.holder, doc_index, registry.index)
+        holder = resolve_holder(p.holder, metonyms, registry.index)
         predicted.setdefault(holder, {}).setdefault(p.label, p.holder)
         if p.evidence:
             evidence.setdefault(holder, p.evidence[0])

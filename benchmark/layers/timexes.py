@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmark.metrics import PRF, Accuracy, Score
-from benchmark.spans import Span, align
+from benchmark.spans import Alignment, Span, align
 
 TIMEX_TYPES: tuple[str, ...] = ("DATE", "TIME", "DURATION", "SET")
 TIMEX_MODS: tuple[str, ...] = (
@@ -150,17 +150,22 @@ class TimexCounts:
         )
 
 
+def align_timexes(gold: Sequence[Timex], anchored: Sequence[PredictedTimex]) -> Alignment:
+    """The timex alignment (module doc) of gold and predictions that have offsets."""
+    return align(
+        [(g.span.start, g.span.end) for g in gold],
+        [(p.span.start, p.span.end) for p in anchored if p.span is not None],
+        [(g.value, g.type, g.mod or "") for g in gold],
+        [(p.value, p.type or "", p.mod or "") for p in anchored if p.span is not None],
+    )
+
+
 def match_timexes(
     gold: Sequence[Timex], pred: Sequence[PredictedTimex], invalid: int = 0
 ) -> TimexCounts:
     """All timex counts for one document; ``invalid`` items count as false positives."""
     anchored = [p for p in pred if p.span is not None]
-    result = align(
-        [(g.span.start, g.span.end) for g in gold],
-        [(p.span.start, p.span.end) for p in anchored if p.span is not None],
-        [(g.value, g.type, g.mod or "") for g in gold],
-        [(p.value, p.type or "", p.mod or "") for p in anchored],
-    )
+    result = align_timexes(gold, anchored)
     n_pairs = len(result.pairs)
     n_pred = len(pred) + invalid
     exact = same_type = same_value = same_mod = 0
