@@ -41,7 +41,7 @@ from benchmark.layers.troops import PredictedTroopCount, TroopCount, match_troop
 from benchmark.metrics import PRF, NERCounts
 from benchmark.predictions import DocPredictions, parse_prediction
 from benchmark.scoring import flatten, layer_metrics, score_layer
-from benchmark.spans import Span
+from benchmark.spans import Label, Span, align, align_label_first, disagreement
 from benchmark.stats import metric_values
 
 TEXT = "Monday, Baghdad said the US must go. Iraq agreed on Monday."
@@ -368,3 +368,61 @@ def test_label_macro_f1_counts_conflict_as_a_predicted_label() -> None:
     # the statistics module computes the same value from the flat counts
     vector = np.asarray(flatten("stances", counts), dtype=np.float64)
     assert metric_values("stances", "label_macro_f1", vector) == pytest.approx(1 / 3)
+
+
+# ------------------------------------------------------------ README alignment, naively
+
+
+def _readme_alignment(
+    gold: list[tuple[int, int]],
+    pred: list[tuple[int, int]],
+    glab: list[Label],
+    plab: list[Label],
+    label_first: bool,
+) -> set[tuple[int, int]]:
+    """README "Alignment", written out naively: every candidate keyed, sorted, greedy."""
+    candidates = []
+    for gi, g in enumerate(gold):
+        for pj, p in enumerate(pred):
+            overlap = min(g[1], p[1]) - max(g[0], p[0])
+            if overlap <= 0:
+                continue
+            d = disagreement(glab[gi], plab[pj])
+            tail = (-overlap, (g[1] - g[0]) + (p[1] - p[0]), g, p, glab[gi], plab[pj])
+            k = (d, g != p, *tail) if label_first else (g != p, d, *tail)
+            candidates.append((k, gi, pj))
+    candidates.sort(key=lambda c: c[0])
+    taken_g: set[int] = set()
+    taken_p: set[int] = set()
+    pairs = set()
+    for _, gi, pj in candidates:
+        if gi not in taken_g and pj not in taken_p:
+            taken_g.add(gi)
+            taken_p.add(pj)
+            pairs.add((gi, pj))
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gold=st.lists(st.tuples(SPANS, st.sampled_from(["A", "B"])), max_size=6),
+    pred=st.lists(st.tuples(SPANS, st.sampled_from(["A", "B", "C"])), max_size=7),
+)
+def test_alignment_is_the_readme_definition(
+    gold: list[tuple[tuple[int, int], str]], pred: list[tuple[tuple[int, int], str]]
+) -> None:
+    gs, gl = [s for s, _ in gold], [lab for _, lab in gold]
+    ps, pl = [s for s, _ in pred], [lab for _, lab in pred]
+    # pairs are compared up to interchangeable items (same span and label)
+    ours = set(align(gs, ps, gl, pl).pairs)
+    naive = _readme_alignment(gs, ps, list(gl), list(pl), label_first=False)
+    assert len(ours) == len(naive)
+    assert {(gs[gi], gl[gi], ps[pj], pl[pj]) for gi, pj in ours} == {
+        (gs[gi], gl[gi], ps[pj], pl[pj]) for gi, pj in naive
+    }
+    ours_lf = set(align_label_first(gs, ps, gl, pl))
+    naive_lf = _readme_alignment(gs, ps, list(gl), list(pl), label_first=True)
+    assert {(gs[gi], gl[gi], ps[pj], pl[pj]) for gi, pj in ours_lf} == {
+        (gs[gi], gl[gi], ps[pj], pl[pj]) for gi, pj in naive_lf
+    }
+    assert len(ours_lf) == len(naive_lf)
