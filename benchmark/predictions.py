@@ -115,6 +115,8 @@ def _item_json(item: object) -> dict[str, Any]:
         value = getattr(item, name)
         if name == "evidence":
             out[name] = [_item_json(e) for e in value]
+        elif isinstance(value, EvidenceSpan):  # a stance holder given by offsets
+            out[name] = _item_json(value)
         elif value is not None or name in _REQUIRED_NULLABLE:
             out[name] = value
     return out
@@ -197,9 +199,9 @@ def _validated_json(layer: str, item: Any) -> dict[str, Any]:
         if item.span is not None:
             out.update(_offsets_json(item.span, None))
     else:
-        holder = item.holder
+        holder = item.holder_span
         out = {
-            "holder": holder if isinstance(holder, str) else _offsets_json(holder, None),
+            "holder": item.holder if holder is None else _offsets_json(holder, None),
             "label": item.label,
         }
         if item.evidence:

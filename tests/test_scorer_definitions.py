@@ -39,7 +39,13 @@ from benchmark.layers.stances import (
 from benchmark.layers.timexes import PredictedTimex, Timex, match_timexes
 from benchmark.layers.troops import PredictedTroopCount, TroopCount, match_troops
 from benchmark.metrics import PRF, NERCounts
-from benchmark.predictions import DocPredictions, parse_prediction
+from benchmark.predictions import (
+    DocPredictions,
+    EvidenceSpan,
+    Prediction,
+    StancePrediction,
+    parse_prediction,
+)
 from benchmark.scoring import flatten, layer_metrics, score_layer
 from benchmark.spans import Label, Span, align, align_label_first, disagreement
 from benchmark.stats import metric_values
@@ -263,6 +269,15 @@ def test_holder_by_the_offsets_of_a_mention() -> None:
     parsed, errors = parse_prediction(bad, TEXT, "test")
     assert len(errors) == 1 and "holder" in errors[0].message
     assert parsed.invalid == {"stances": 1}
+
+
+def test_holder_offsets_round_trip_through_the_prediction_format() -> None:
+    # what a system returns -> JSON line -> validated -> JSON line -> the same
+    sent = Prediction("d1", stances=[StancePrediction(EvidenceSpan(37, 41), "FAVOR")])
+    assert sent.to_json()["stances"][0]["holder"] == {"start": 37, "end": 41}
+    parsed, errors = parse_prediction(sent.to_json(), TEXT, "test")
+    assert errors == []
+    assert parse_prediction(parsed.to_json(), TEXT, "test") == (parsed, [])
 
 
 # ------------------------------------------------------------ 3. no per-type exact
