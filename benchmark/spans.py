@@ -249,9 +249,33 @@ def align_label_first(
     gold_labels: Sequence[Label],
     pred_labels: Sequence[Label],
 ) -> list[tuple[int, int]]:
-    """Pairs of the label-first alignment (see module doc), unordered."""
+    """Pairs of the label-first alignment (see module doc), unordered.
+
+    The best possible key belongs to pairs with the same boundaries and the
+    same label, and such pairs only compete with identical items; they are
+    paired first with a hash lookup, and only the items left over go through
+    the ranked greedy choice.
+    """
+    unpaired: dict[tuple[tuple[int, int], Label], list[int]] = {}
+    for gi, (span, label) in enumerate(zip(gold, gold_labels, strict=True)):
+        unpaired.setdefault((span, label), []).append(gi)
+    pairs: list[tuple[int, int]] = []
+    taken_g: set[int] = set()
+    taken_p: set[int] = set()
+    for pj, (span, label) in enumerate(zip(pred, pred_labels, strict=True)):
+        waiting = unpaired.get((span, label))
+        if waiting:
+            gi = waiting.pop()
+            pairs.append((gi, pj))
+            taken_g.add(gi)
+            taken_p.add(pj)
+    rest_g = [gi for gi in range(len(gold)) if gi not in taken_g]
+    rest_p = [pj for pj in range(len(pred)) if pj not in taken_p]
+    if not rest_g or not rest_p:
+        return pairs
     candidates = []
-    for gi, pj in _overlapping_pairs(gold, pred):
+    for a, b in _overlapping_pairs([gold[i] for i in rest_g], [pred[j] for j in rest_p]):
+        gi, pj = rest_g[a], rest_p[b]
         g, p = gold[gi], pred[pj]
         g_label, p_label = gold_labels[gi], pred_labels[pj]
         overlap = min(g[1], p[1]) - max(g[0], p[0])
@@ -259,9 +283,6 @@ def align_label_first(
         key = (disagreement(g_label, p_label), g != p, -overlap, length, g, p, g_label, p_label)
         candidates.append((key, gi, pj))
     candidates.sort(key=lambda c: c[0])
-    taken_g: set[int] = set()
-    taken_p: set[int] = set()
-    pairs: list[tuple[int, int]] = []
     for _, gi, pj in candidates:
         if gi in taken_g or pj in taken_p:
             continue
