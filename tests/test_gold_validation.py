@@ -177,6 +177,30 @@ CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         lambda d: d["entities"][1]["aliases"].append("U.S."),
         "alias 'U.S.' also belongs to",
     ),
+    (
+        "metonym of an unknown entity",
+        "entities.json",
+        lambda d: d["metonyms"][0].update(entity="atlantis"),
+        "/metonyms/0/entity: entity id 'atlantis' is not in the registry",
+    ),
+    (
+        "metonym in an unknown document",
+        "entities.json",
+        lambda d: d["metonyms"][0].update(doc_id="999_nowhere"),
+        "/metonyms/0/doc_id: no document '999_nowhere'",
+    ),
+    (
+        "metonym declared for two entities",
+        "entities.json",
+        lambda d: d["metonyms"].append({**d["metonyms"][0], "entity": "baghdad"}),
+        "/metonyms/1/name: \"Iraq's parliament\" is already a metonym of 'iraq'",
+    ),
+    (
+        "metonym without a note",
+        "entities.json",
+        lambda d: d["metonyms"][0].pop("note"),
+        "'note' is a required property",
+    ),
 ]
 
 
