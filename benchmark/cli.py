@@ -84,10 +84,16 @@ def cmd_systems(args: argparse.Namespace) -> int:
     from benchmark.systems import describe_systems
 
     rows = [
-        [i.name, i.version if i.available else "unavailable", ",".join(i.layers) or "-", i.note]
+        [
+            i.name,
+            i.version if i.available else "unavailable",
+            ",".join(i.layers) or "-",
+            i.exposure if i.available else "-",
+            i.note,
+        ]
         for i in describe_systems()
     ]
-    print(tabulate(rows, ["name", "version", "layers", "notes"], tablefmt="simple"))
+    print(tabulate(rows, ["name", "version", "layers", "exposure", "notes"], tablefmt="simple"))
     return EXIT_OK
 
 
@@ -134,8 +140,13 @@ def _plots_dir(args: argparse.Namespace) -> Path:
     return plots if plots is not None else args.leaderboard.parent / "docs" / "leaderboard"
 
 
-def _leaderboard_files(gold: Gold, args: argparse.Namespace) -> dict[Path, str]:
-    """LEADERBOARD.md and its plots (path → text), as the results say they should be."""
+def _leaderboard_files(
+    gold: Gold, args: argparse.Namespace, only: Sequence[str] | None = None
+) -> dict[Path, str]:
+    """LEADERBOARD.md and its plots (path → text), as the results say they should be.
+
+    ``only``: the leaderboard of the systems of these exposures alone, and no plots.
+    """
     import os
 
     from benchmark.leaderboard import build, load_results, read_notes
@@ -153,10 +164,13 @@ def _leaderboard_files(gold: Gold, args: argparse.Namespace) -> dict[Path, str]:
         load_results(args.results, gold.sha256, units),
         current_signature(gold.sha256, settings).line(),
         read_notes(args.results / "NOTES.md"),
-        links,
+        None if only else links,
         settings,
+        only,
     )
     files = {args.leaderboard: text}
+    if only:
+        return files
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
     return files
 
@@ -205,7 +219,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_json_atomic,
         write_predictions_atomic,
     )
-    from benchmark.systems import SystemNotFound, SystemUnavailable, available_names, load_system
+    from benchmark.systems import (
+        SystemNotFound,
+        SystemUnavailable,
+        available_names,
+        declared_exposure,
+        load_system,
+    )
 
     names = list(args.names)
     if args.all:
@@ -264,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         for error in outcome.errors:
             print(f"  recorded: {error}", file=sys.stderr)
-        results = score_outcome(gold, outcome)
+        results = score_outcome(gold, outcome, declared_exposure(system))
         path = results_path(args.results, system.name)
         write_json_atomic(path, results)
         print(f"{system.name}: wrote {path}")
@@ -287,7 +307,15 @@ def cmd_score(args: argparse.Namespace) -> int:
         write_predictions_atomic,
     )
     from benchmark.scoring import evaluate
+    from benchmark.systems import UNDECLARED, Exposure, exposure_problem
 
+    exposure = Exposure(UNDECLARED)
+    if args.exposure is not None:
+        problem = exposure_problem(args.exposure, args.exposure_note or "")
+        if problem is not None:
+            print(f"troopbench score: --exposure/--exposure-note: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        exposure = Exposure(args.exposure, args.exposure_note)
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
@@ -304,7 +332,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     evaluation = evaluate(gold, loaded.documents, attempted)
     results = build_results(
-        gold, system=args.name, version=args.version, evaluation=evaluation, errors=loaded.errors
+        gold,
+        system=args.name,
+        version=args.version,
+        evaluation=evaluation,
+        errors=loaded.errors,
+        exposure=exposure,
     )
     path = results_path(args.results, args.name)
     write_json_atomic(path, results)
@@ -321,9 +354,32 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from benchmark.leaderboard import check
 
+    only: list[str] | None = None
+    if args.exposure is not None:
+        from benchmark.systems import EXPOSURES, UNDECLARED
+
+        only = [x.strip() for x in args.exposure.split(",") if x.strip()]
+        unknown = [x for x in only if x not in (*EXPOSURES, UNDECLARED)]
+        if unknown or not only:
+            known = ", ".join((*EXPOSURES, UNDECLARED))
+            print(
+                f"troopbench leaderboard: --exposure {args.exposure!r}: "
+                f"name exposures among {known}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if args.check:
+            print(
+                "troopbench leaderboard: --check and --exposure exclude each other", file=sys.stderr
+            )
+            return EXIT_USAGE
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    if only is not None:
+        # a filtered view is printed, never written over the committed leaderboard
+        sys.stdout.write(_leaderboard_files(gold, args, only)[args.leaderboard])
+        return EXIT_OK
     files = _leaderboard_files(gold, args)
     if args.check:
         stale = False
@@ -609,6 +665,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="system name for the results file")
     p.add_argument("--version", default="unknown", help="system version (default: unknown)")
     p.add_argument("--leaderboard-rebuild", action="store_true", help="also rebuild LEADERBOARD.md")
+    p.add_argument(
+        "--exposure",
+        default=None,
+        metavar="LEVEL",
+        help="the system's test exposure: none, configured, leave-one-out or developed "
+        "(README, 'Test exposure'); default: undeclared",
+    )
+    p.add_argument(
+        "--exposure-note", default=None, metavar="TEXT", help="one line: what the system saw"
+    )
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_score)
@@ -620,6 +686,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="exit 1 with a diff if LEADERBOARD.md or a plot is stale",
+    )
+    p.add_argument(
+        "--exposure",
+        default=None,
+        metavar="LIST",
+        help="print (not write) the leaderboard of the systems of these exposures only, "
+        "e.g. none,configured",
     )
     paths(p)
     _gold_args(p)

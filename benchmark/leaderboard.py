@@ -19,6 +19,13 @@ counts, or with another unit scheme, cannot enter a paired test and is listed
 as stale. :func:`build` also returns one precision-recall plot per layer
 (:mod:`benchmark.plots`), committed as SVG beside ``LEADERBOARD.md`` and
 linked from it with relative paths.
+
+Every row shows the system's declared test exposure (``undeclared`` when its
+results file declares none), and every table is followed by a second tiering
+among the untuned systems only (:data:`benchmark.systems.UNTUNED`: exposure
+``none`` or ``configured``), so that the best system not fitted to the test
+articles can be read at a glance. :func:`restrict` keeps only the results of
+given exposures (``troopbench leaderboard --exposure``).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from benchmark.stats import (
     resample_weights,
     significance_tiers,
 )
+from benchmark.systems import UNDECLARED, UNTUNED
 from benchmark.units import UNIT_SCHEME
 
 LAYER_TITLES: dict[str, str] = {
@@ -124,6 +132,11 @@ class ResultEntry:
     @property
     def version(self) -> str:
         return str(self.data["system"]["version"])
+
+    @property
+    def exposure(self) -> str:
+        """The declared test exposure; ``undeclared`` when the file has none."""
+        return str(self.data["system"].get("exposure", UNDECLARED))
 
     @property
     def gold_hash(self) -> str:
@@ -202,6 +215,17 @@ def load_results(
     )
 
 
+def restrict(results: LoadedResults, exposures: Sequence[str]) -> LoadedResults:
+    """Only the results whose declared exposure is one of ``exposures``."""
+    keep = [i for i, e in enumerate(results.stale) if e.exposure in exposures]
+    return LoadedResults(
+        tuple(e for e in results.current if e.exposure in exposures),
+        tuple(results.stale[i] for i in keep),
+        results.broken,
+        tuple(results.stale_reasons[i] for i in keep) if results.stale_reasons else (),
+    )
+
+
 DASH = "\u2013"
 
 
@@ -232,6 +256,8 @@ class Board:
     layers: Mapping[str, tuple[BoardRow, ...]]
     overall: tuple[BoardRow, ...]
     settings: StatsSettings
+    untuned_layers: Mapping[str, tuple[BoardRow, ...]]  # tiered among UNTUNED systems only
+    untuned_overall: tuple[BoardRow, ...]
 
 
 def _intervals(
@@ -272,6 +298,7 @@ def build_board(results: LoadedResults, settings: StatsSettings = DEFAULT_STATS)
     """Intervals and tiers for every table (see module doc)."""
     counts = {e.path.name: e.unit_counts() for e in results.current}
     layers: dict[str, tuple[BoardRow, ...]] = {}
+    untuned: dict[str, tuple[BoardRow, ...]] = {}
     for layer in LAYERS:
         attempted = [e for e in results.current if layer in e.data["layers"]]
         prefix = PRIMARY[layer].removesuffix("_f1")
@@ -279,8 +306,10 @@ def build_board(results: LoadedResults, settings: StatsSettings = DEFAULT_STATS)
         intervals = {
             e.path.name: _intervals(counts[e.path.name], layer, keys, settings) for e in attempted
         }
-        layers[layer] = _tiered_rows(
-            attempted, counts, layer_statistic(layer, PRIMARY[layer]), settings, intervals
+        statistic = layer_statistic(layer, PRIMARY[layer])
+        layers[layer] = _tiered_rows(attempted, counts, statistic, settings, intervals)
+        untuned[layer] = _tiered_rows(
+            [e for e in attempted if e.exposure in UNTUNED], counts, statistic, settings, intervals
         )
     complete = [e for e in results.current if all(layer in e.data["layers"] for layer in LAYERS)]
     mean = mean_primary_statistic(LAYERS)
@@ -290,7 +319,10 @@ def build_board(results: LoadedResults, settings: StatsSettings = DEFAULT_STATS)
             "mean": confidence_interval(counts[e.path.name], mean, settings)
         }
     overall = _tiered_rows(complete, counts, mean, settings, overall_intervals)
-    return Board(layers, overall, settings)
+    untuned_overall = _tiered_rows(
+        [e for e in complete if e.exposure in UNTUNED], counts, mean, settings, overall_intervals
+    )
+    return Board(layers, overall, settings, untuned, untuned_overall)
 
 
 def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
@@ -299,6 +331,7 @@ def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
     headers = [
         "Tier",
         "System",
+        "Exposure",
         "Version",
         "P",
         "R",
@@ -312,6 +345,7 @@ def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
             [
                 str(row.tiered.tier),
                 md_text(e.name),
+                md_text(e.exposure),
                 md_text(e.version, 40),
                 _fmt(e.metric(layer, f"{prefix}_precision")),
                 _fmt(e.metric(layer, f"{prefix}_recall")),
@@ -332,17 +366,42 @@ def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
 def _overall_table(rows: Sequence[BoardRow]) -> str:
     if not rows:
         return "_No system attempted all four layers._"
-    headers = ["Tier", "System", *(LAYER_TITLES[layer] for layer in LAYERS), "Mean (95% CI)"]
+    headers = [
+        "Tier",
+        "System",
+        "Exposure",
+        *(LAYER_TITLES[layer] for layer in LAYERS),
+        "Mean (95% CI)",
+    ]
     table = [
         [
             str(row.tiered.tier),
             md_text(row.entry.name),
+            md_text(row.entry.exposure),
             *(_fmt(row.entry.metric(layer, PRIMARY[layer])) for layer in LAYERS),
             _ci(row.intervals["mean"], bold=True),
         ]
         for row in rows
     ]
     return tabulate(table, headers, tablefmt="github", disable_numparse=True)
+
+
+def _untuned_table(rows: Sequence[BoardRow], key: str) -> list[str]:
+    """The second tiering: untuned systems only, tiered among themselves (``key``: the F1)."""
+    lead = "Untuned systems only (exposure `none` or `configured`), tiered among themselves:"
+    if not rows:
+        return [lead, "", "_No untuned system here._", ""]
+    table = [
+        [
+            str(row.tiered.tier),
+            md_text(row.entry.name),
+            md_text(row.entry.exposure),
+            _ci(row.intervals.get(key), bold=True),
+        ]
+        for row in rows
+    ]
+    headers = ["Untuned tier", "System", "Exposure", "F1 (95% CI)"]
+    return [lead, "", tabulate(table, headers, tablefmt="github", disable_numparse=True), ""]
 
 
 def plot_points(rows: Sequence[BoardRow], layer: str) -> list[PRPoint]:
@@ -398,6 +457,18 @@ def _stats_paragraph(settings: StatsSettings) -> str:
     )
 
 
+def _exposure_paragraph() -> str:
+    return (
+        "The Exposure column is what each system declares it saw of the five test articles "
+        '(README, "Test exposure"): `none`, off the shelf with a mapping only; `configured`, '
+        "only choices such as a label map or a threshold made after reading them; "
+        "`leave-one-out`, learns from the gold of the other articles; `developed`, rules or "
+        "prompts written against them; `undeclared`, the system says nothing, which is never "
+        "read as clean. Under every table, the untuned systems (`none` and `configured`) are "
+        "tiered again among themselves."
+    )
+
+
 #: Key of the commentary before the first layer heading of ``results/NOTES.md``.
 PREAMBLE = "preamble"
 
@@ -429,11 +500,14 @@ def render(
     plots: Mapping[str, str] | None = None,
     settings: StatsSettings = DEFAULT_STATS,
     board: Board | None = None,
+    only: Sequence[str] | None = None,
 ) -> str:
     """The whole ``LEADERBOARD.md`` as a string.
 
     ``plots`` maps layers to the relative paths of their plot images, embedded
-    under each table; ``board`` reuses statistics already computed.
+    under each table; ``board`` reuses statistics already computed; ``only``
+    names the exposures ``results`` was restricted to (:func:`restrict`), said
+    under the title.
     """
     board = board or build_board(results, settings)
     out: list[str] = [
@@ -443,11 +517,18 @@ def render(
         "",
         f"Signature: `{signature_line}`",
         "",
+        *(
+            [f"Restricted to systems of exposure {', '.join(f'`{x}`' for x in only)}.", ""]
+            if only
+            else []
+        ),
         "All scores are micro-averaged over the five documents of the test set. "
         "Every gold document counts, including those a system skipped. "
         "A layer a system does not attempt is shown as not attempted, never as zero.",
         "",
         _stats_paragraph(board.settings),
+        "",
+        _exposure_paragraph(),
         "",
         *([notes[PREAMBLE], ""] if PREAMBLE in notes else []),
         "## Overall",
@@ -457,6 +538,7 @@ def render(
         "",
         _overall_table(board.overall),
         "",
+        *(_untuned_table(board.untuned_overall, "mean") if board.overall else []),
     ]
     for layer in LAYERS:
         out += [
@@ -466,6 +548,11 @@ def render(
             "",
             _layer_table(layer, board.layers[layer]),
             "",
+            *(
+                _untuned_table(board.untuned_layers[layer], PRIMARY[layer])
+                if board.layers[layer]
+                else []
+            ),
         ]
         if plots and layer in plots and board.layers[layer]:
             out += [
@@ -539,10 +626,17 @@ def build(
     notes: Mapping[str, str],
     plot_links: Mapping[str, str] | None = None,
     settings: StatsSettings = DEFAULT_STATS,
+    only: Sequence[str] | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """``LEADERBOARD.md`` and the SVG plots (layer → text), from one computation."""
+    """``LEADERBOARD.md`` and the SVG plots (layer → text), from one computation.
+
+    ``only``: keep the results of these exposures alone (:func:`restrict`).
+    """
+    if only:
+        results = restrict(results, only)
     board = build_board(results, settings)
-    return render(results, signature_line, notes, plot_links, settings, board), render_plots(board)
+    text = render(results, signature_line, notes, plot_links, settings, board, only)
+    return text, render_plots(board)
 
 
 def check(path: Path, expected: str) -> tuple[bool, str]:

@@ -64,7 +64,7 @@ from benchmark.predictions import DocPredictions, ItemError, Prediction, parse_p
 from benchmark.schemas import schema_validator
 from benchmark.scoring import Evaluation, evaluate, flatten, unit_fields
 from benchmark.signature import current_signature
-from benchmark.systems import Extractor
+from benchmark.systems import UNDECLARED, Exposure, Extractor
 
 RESULTS_FORMAT = "troopbench-results/1"
 DEFAULT_TIMEOUT = 120.0
@@ -489,8 +489,13 @@ def build_results(
     evaluation: Evaluation,
     errors: Sequence[ItemError],
     date: dt.datetime | None = None,
+    exposure: Exposure | None = None,
 ) -> dict[str, Any]:
-    """The JSON document written to ``results/<system>.json``."""
+    """The JSON document written to ``results/<system>.json``.
+
+    ``exposure`` is the system's declaration (:func:`benchmark.systems.declared_exposure`);
+    without one the file says ``undeclared``.
+    """
     signature = current_signature(gold.sha256)
     layers: dict[str, Any] = {}
     for layer in evaluation.attempted:
@@ -504,7 +509,12 @@ def build_results(
     return {
         "format": RESULTS_FORMAT,
         "signature": signature.to_dict(),
-        "system": {"name": system, "version": version, "layers": list(evaluation.attempted)},
+        "system": {
+            "name": system,
+            "version": version,
+            "layers": list(evaluation.attempted),
+            **(exposure or Exposure(UNDECLARED)).to_dict(),
+        },
         "date": (date or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
         "platform": {
             "python": platform.python_version(),
@@ -518,7 +528,9 @@ def build_results(
     }
 
 
-def score_outcome(gold: Gold, outcome: RunOutcome) -> dict[str, Any]:
+def score_outcome(
+    gold: Gold, outcome: RunOutcome, exposure: Exposure | None = None
+) -> dict[str, Any]:
     evaluation = evaluate(gold, outcome.predictions, frozenset(outcome.layers))
     return build_results(
         gold,
@@ -526,6 +538,7 @@ def score_outcome(gold: Gold, outcome: RunOutcome) -> dict[str, Any]:
         version=outcome.version,
         evaluation=evaluation,
         errors=outcome.errors,
+        exposure=exposure,
     )
 
 

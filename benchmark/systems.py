@@ -9,6 +9,11 @@ name the system object itself, a class, or a zero-argument factory), or by a
 A system whose optional dependencies are missing raises
 :class:`SystemUnavailable` when it is built; it is then listed as
 unavailable, with the install command, and skipped by ``run --all``.
+
+Every system declares its exposure to the test articles (:class:`Exposure`):
+an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
+``exposure_note`` saying what it saw. A system that declares nothing is
+:data:`UNDECLARED`, never taken for clean.
 """
 
 from __future__ import annotations
@@ -24,6 +29,50 @@ from benchmark.layers import LAYERS
 from benchmark.predictions import Prediction
 
 ENTRY_POINT_GROUP = "troopbench.systems"
+
+#: The closed vocabulary of test exposure, from clean to fitted (README, "Test exposure").
+EXPOSURES: tuple[str, ...] = ("none", "configured", "leave-one-out", "developed")
+#: Shown for a system that declares no exposure; never counted as clean.
+UNDECLARED = "undeclared"
+#: Exposures whose scores are not fitted to the test articles (the leaderboard's untuned tiers).
+UNTUNED: tuple[str, ...] = ("none", "configured")
+NOTE_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What a system saw of the five test articles: a level and one line of detail."""
+
+    level: str  # one of EXPOSURES, or UNDECLARED
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"exposure": self.level, "exposure_note": self.note}
+
+
+def exposure_problem(level: object, note: object) -> str | None:
+    """Why a declared (``level``, ``note``) is not valid, or None."""
+    if level not in EXPOSURES:
+        return f"exposure {level!r} is not one of {', '.join(EXPOSURES)}"
+    if not isinstance(note, str) or not note.strip() or "\n" in note or len(note) > NOTE_LIMIT:
+        return f"exposure_note must be one non-empty line of at most {NOTE_LIMIT} characters"
+    return None
+
+
+def declared_exposure(system: object) -> Exposure:
+    """A system's declared exposure; :data:`UNDECLARED` when it declares none.
+
+    Raises ValueError for a declaration outside the vocabulary (see
+    :func:`exposure_problem`); :func:`load_system` refuses such systems.
+    """
+    level = getattr(system, "exposure", None)
+    if level is None:
+        return Exposure(UNDECLARED)
+    note = getattr(system, "exposure_note", "")
+    problem = exposure_problem(level, note)
+    if problem is not None:
+        raise ValueError(problem)
+    return Exposure(str(level), str(note))
 
 
 @runtime_checkable
@@ -69,6 +118,7 @@ class SystemInfo:
     version: str
     layers: tuple[str, ...]
     note: str
+    exposure: str = UNDECLARED
 
 
 def _registered() -> dict[str, object]:
@@ -90,6 +140,10 @@ def _instantiate(obj: object, label: str) -> Extractor:
         raise SystemNotFound(
             f"{label} declares layers {layers!r}; each must be one of {', '.join(LAYERS)}"
         )
+    try:
+        declared_exposure(candidate)
+    except ValueError as exc:
+        raise SystemNotFound(f"{label}: {exc}") from exc
     return candidate  # type: ignore[return-value]
 
 
@@ -161,7 +215,13 @@ def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[S
         doc = (type(system).__doc__ or "").strip().splitlines()
         infos.append(
             SystemInfo(
-                name, target, True, str(system.version), tuple(system.layers), doc[0] if doc else ""
+                name,
+                target,
+                True,
+                str(system.version),
+                tuple(system.layers),
+                doc[0] if doc else "",
+                declared_exposure(system).level,
             )
         )
     return infos

@@ -15,7 +15,8 @@ turns each result into a troopbench timex:
   string. Where it leaves the year (or the week) unspecified (``XXXX-12-25``
   for "Christmas", ``XXXX-WXX-1`` for "Monday", ``XXXX-01`` for "early
   January"), the library itself resolves it against the dct into candidate
-  dates, one in the past and one in the future; the candidate nearest to
+  dates (their ``value``, else ``start``, else ``end``), one in the past and
+  one in the future; the candidate nearest to
   the dct is taken (a tie goes to the earlier one), and its date fills the
   unspecified parts at the timex's own granularity (``2024-01-08`` for a
   weekday, ``2024-01`` for a month). That choice of candidate is the one
@@ -112,7 +113,7 @@ class Result:
 
 
 def _candidate_date(value: Mapping[str, str]) -> dt.date | None:
-    for key in ("value", "start"):
+    for key in ("value", "start", "end"):
         match = _DATE.match(value.get(key, ""))
         if match:
             return dt.date(*(int(g) for g in match.groups()))
@@ -132,14 +133,16 @@ def nearest_candidate(
 def fill_timex(timex: str, candidate: Mapping[str, str]) -> str:
     """``timex`` with its unspecified year/week taken from the candidate's date.
 
-    ``XXXX-MM-DD`` and ``XXXX-WXX-D`` become the candidate's date;
-    ``XXXX-MM`` its year and the month; anything else is returned unchanged.
+    ``XXXX-MM-DD`` and ``XXXX-WXX-D`` become the candidate's date (a time
+    after them, ``T10``, is kept); ``XXXX-MM`` its year and the month;
+    anything else is returned unchanged.
     """
     day = _candidate_date(candidate)
-    if day is None or not timex.startswith("XXXX"):
+    if day is None:
         return timex
-    if re.fullmatch(r"XXXX-\d{2}-\d{2}|XXXX-WXX-[1-7]", timex):
-        return day.isoformat()
+    dated = re.fullmatch(r"XXXX-(?:\d{2}-\d{2}|WXX-[1-7])(T.*)?", timex)
+    if dated:
+        return day.isoformat() + (dated.group(1) or "")
     month = re.fullmatch(r"XXXX-(\d{2})", timex)
     if month:
         return f"{day.year:04d}-{month.group(1)}"

@@ -47,6 +47,7 @@ identity on the seven shared labels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from benchmark.corpus import Document
@@ -68,22 +69,23 @@ MD_INSTALL = (
 )
 
 
-def raw_entities(doc: Doc, text: str) -> list[EntityPrediction]:
-    """The label-mapped entities of a spaCy doc of ``text``, spans as spaCy gives them."""
+def map_entities(text: str, ents: Sequence[tuple[int, int, str]]) -> list[EntityPrediction]:
+    """(start, end, OntoNotes label) spans of ``text`` as troopbench entities, label-mapped.
+
+    Spans whose label maps to no troopbench type are dropped; the others keep
+    their offsets, and their text is the document's.
+    """
     out = []
-    for ent in doc.ents:
-        entity_type = map_label(ent.label_)
-        if entity_type is None:
-            continue
-        out.append(
-            EntityPrediction(
-                type=entity_type,
-                start=ent.start_char,
-                end=ent.end_char,
-                text=text[ent.start_char : ent.end_char],
-            )
-        )
+    for start, end, label in ents:
+        entity_type = map_label(label)
+        if entity_type is not None:
+            out.append(EntityPrediction(entity_type, start, end, text[start:end]))
     return out
+
+
+def spacy_spans(doc: Doc) -> list[tuple[int, int, str]]:
+    """(start, end, label) of every entity of a spaCy doc, in its order."""
+    return [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
 
 
 def _import_spacy(name: str, install: str) -> Any:
@@ -148,7 +150,8 @@ class _RawSpacy:
 
     def extract(self, document: Document) -> Prediction:
         doc = self._nlp(document.text)
-        return Prediction(doc_id=document.doc_id, entities=raw_entities(doc, document.text))
+        entities = map_entities(document.text, spacy_spans(doc))
+        return Prediction(doc_id=document.doc_id, entities=entities)
 
 
 class SpacyMedium(_RawSpacy):

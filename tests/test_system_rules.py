@@ -12,15 +12,10 @@ from benchmark.corpus import Document, default_seeds_dir, read_seed, seed_paths
 from benchmark.layers.entities import ENTITY_TYPES
 from benchmark.layers.timexes import is_timex3_value
 from benchmark.predictions import Prediction, parse_prediction
-from systems.rules import (
-    Layout,
-    RulesSystem,
-    is_boilerplate,
-    iso_week,
-    resolve_day,
-    resolve_month,
-    resolve_weekday,
-)
+from systems.rules import RulesSystem
+from systems.rules.text import Layout, is_boilerplate
+from systems.rules.timexes import resolve_day, resolve_month, resolve_weekday
+from systems.timex3 import iso_week
 
 DCT = dt.date(2024, 1, 8)  # a Monday
 

@@ -20,20 +20,12 @@ import pytest
 
 from benchmark.corpus import Document, default_seeds_dir, read_seed, seed_paths
 from benchmark.systems import SystemUnavailable
-from systems.spacy_sm import (
-    INSTALL,
-    LABEL_MAP,
-    MODEL_PACKAGE,
-    SpacySmall,
-    TimexValue,
-    clean_entity_span,
-    is_boilerplate,
-    map_label,
-    normalize_timex,
-    qualifier_of,
-    trim_surface,
-    troop_counts_in,
-)
+from systems.ontonotes import LABEL_MAP, map_label
+from systems.spacy_sm import INSTALL, MODEL_PACKAGE, SpacySmall
+from systems.spacy_sm.entities import clean_entity_span, trim_surface
+from systems.spacy_sm.text import is_boilerplate
+from systems.spacy_sm.timexes import TimexValue, normalize_timex
+from systems.spacy_sm.troops import qualifier_of, troop_counts_in
 
 DCT = dt.date(2024, 1, 8)  # a Monday
 
