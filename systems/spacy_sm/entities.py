@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from benchmark.predictions import EntityPrediction
+from systems.ontonotes import map_label
+
 if TYPE_CHECKING:
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
 
 _POSSESSIVES = {"'s", "\u2019s", "'", "\u2019"}
@@ -182,3 +185,22 @@ def _relabel_surnames(mentions: list[_Mention]) -> list[_Mention]:
                     break
         out.append(m)
     return out
+
+
+def entities_of(parsed: Sequence[tuple[int, Doc]], text: str) -> list[EntityPrediction]:
+    """Entity mentions of every parsed line: mapped, trimmed, surnames relabelled, deduplicated."""
+    mentions: list[_Mention] = []
+    for offset, doc in parsed:
+        for ent in doc.ents:
+            entity_type = map_label(ent.label_)
+            if entity_type is None:
+                continue
+            for start, end in clean_entity_span(ent, entity_type):
+                s, e = offset + start, offset + end
+                mentions.append(_Mention(s, e, entity_type, text[s:e]))
+    mentions = _relabel_surnames(mentions)
+    unique = {(m.start, m.end): m for m in mentions}
+    return [
+        EntityPrediction(type=m.type, start=m.start, end=m.end, text=m.text)
+        for _, m in sorted(unique.items())
+    ]

@@ -13,6 +13,7 @@ from benchmark.predictions import (
 )
 from systems.ontonotes import map_label
 from systems.spacy_sm.entities import clean_entity_span, trim_surface
+from systems.spacy_sm.text import strip_span
 from systems.spacy_sm.troops import _DEMONYMS, _entity_of
 
 if TYPE_CHECKING:
@@ -308,3 +309,20 @@ def aggregate_stances(hits: Sequence[StanceHit], text: str) -> list[StancePredic
             )
         )
     return out
+
+
+def stances_of(parsed: Sequence[tuple[int, Doc]], text: str) -> list[StancePrediction]:
+    """One stance per holder over the parsed lines (he/she reach back one paragraph)."""
+    hits: list[StanceHit] = []
+    last_person: str | None = None
+    person_line = -1
+    for index, (offset, doc) in enumerate(parsed):
+        if index - person_line > 1:
+            last_person = None  # "he"/"she" reach back one paragraph at most
+        doc_hits, person = stance_hits(doc, last_person)
+        if person != last_person or any(h.holder == person for h in doc_hits):
+            last_person, person_line = person, index
+        for h in doc_hits:
+            s, e = strip_span(text, offset + h.start, offset + h.end)
+            hits.append(StanceHit(h.holder, h.label, s, e))
+    return aggregate_stances(hits, text)

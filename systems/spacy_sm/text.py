@@ -35,3 +35,11 @@ def prose_lines(text: str) -> list[tuple[int, str]]:
             out.append((offset, line))
         offset += len(line) + 1
     return out
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -5,10 +5,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from benchmark.predictions import TimexPrediction
+from systems.spacy_sm.text import strip_span
 from systems.timex3 import iso_week
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _NUMBER_WORDS = {
     "a": 1,
@@ -311,3 +317,48 @@ def normalize_timex(phrase: str, dct: dt.date) -> TimexValue | None:
         if found:
             return TimexValue(found.type, found.value, found.mod or mod)
     return None
+
+
+_SEASON_PHRASE = re.compile(
+    r"\b(?:the|this|last|next) (?:spring|summer|fall|autumn|winter)\b", re.I
+)
+
+
+def _extra_timex_spans(doc: Doc, found: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Temporal words the NER misses: "now", "soon" (adverbs) and "the fall"."""
+    spans = [
+        (t.idx, t.idx + len(t.text))
+        for t in doc
+        if t.lower_ in ("now", "soon") and t.pos_ == "ADV" and not t.ent_type_
+    ]
+    spans += [m.span() for m in _SEASON_PHRASE.finditer(doc.text)]
+    return [(s, e) for s, e in spans if not any(s < fe and fs < e for fs, fe in found)]
+
+
+def timexes_of(parsed: Sequence[tuple[int, Doc]], text: str, dct: dt.date) -> list[TimexPrediction]:
+    """Timexes of every parsed line: DATE/TIME entities and missed temporal words, normalised."""
+    out: dict[tuple[int, int], TimexPrediction] = {}
+    for offset, doc in parsed:
+        spans = [
+            (ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("DATE", "TIME")
+        ]
+        spans += _extra_timex_spans(doc, spans)
+        for start, end in spans:
+            s, e = strip_span(text, offset + start, offset + end)
+            surface = re.sub(r"(?:'s|\u2019s)$", "", text[s:e])
+            e = s + len(surface)
+            if text[e : e + 5] == "-long":
+                e += 5  # "months-long"
+                surface = text[s:e]
+            value = normalize_timex(surface, dct)
+            if value is None or e <= s:
+                continue
+            out[(s, e)] = TimexPrediction(
+                value=value.value,
+                type=value.type,
+                start=s,
+                end=e,
+                text=text[s:e],
+                mod=value.mod,
+            )
+    return [out[k] for k in sorted(out)]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from benchmark.predictions import TroopPrediction
 from systems.spacy_sm.entities import trim_surface
 
 if TYPE_CHECKING:
@@ -284,4 +286,25 @@ def troop_counts_in(doc: Doc) -> list[TroopCandidate]:
                 time=_time_of(verb),
             )
         )
+    return out
+
+
+def troop_counts_of(parsed: Sequence[tuple[int, Doc]], text: str) -> list[TroopPrediction]:
+    """Troop counts of every parsed line, with document offsets."""
+    out = []
+    for offset, doc in parsed:
+        for c in troop_counts_in(doc):
+            s, e = offset + c.start, offset + c.end
+            out.append(
+                TroopPrediction(
+                    value=c.value,
+                    location=c.location,
+                    force=c.force,
+                    qualifier=c.qualifier,
+                    time=c.time,
+                    start=s,
+                    end=e,
+                    text=text[s:e],
+                )
+            )
     return out
