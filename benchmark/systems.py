@@ -85,6 +85,8 @@ class Extractor(Protocol):
     ``"process"``) tells the runner how documents may run concurrently:
     ``"thread"`` for I/O-bound systems (remote APIs), ``"process"`` for
     CPU-bound ones, ``"none"`` for systems that must run serially.
+    ``exposure`` and ``exposure_note`` (optional; :func:`declared_exposure`)
+    say what the system saw of the test articles.
     """
 
     name: str
