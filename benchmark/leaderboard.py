@@ -139,6 +139,10 @@ class ResultEntry:
         return str(self.data["system"].get("exposure", UNDECLARED))
 
     @property
+    def exposure_note(self) -> str:
+        return str(self.data["system"].get("exposure_note", ""))
+
+    @property
     def gold_hash(self) -> str:
         return str(self.data["signature"]["gold_hash"])
 
@@ -562,6 +566,15 @@ def render(
             ]
         if layer in notes:
             out += [notes[layer], ""]
+
+    if results.current:
+        out += ["## What each system saw", ""]
+        out += [
+            f"- {md_text(e.name)} ({md_text(e.exposure)}): "
+            f"{md_text(e.exposure_note, 300) if e.exposure_note else 'declares nothing'}"
+            for e in results.current
+        ]
+        out += [""]
 
     def missing(e: ResultEntry) -> str:
         return ", ".join(

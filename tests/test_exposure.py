@@ -202,6 +202,23 @@ def test_exposure_column_and_untuned_tiers(results_dir: Path, mini_gold: Gold) -
         assert UNTUNED_LEAD in board.split(f"## {layer_title}\n", 1)[1].split("\n## ", 1)[0]
 
 
+def test_what_each_system_saw_is_listed(results_dir: Path, mini_gold: Gold) -> None:
+    board = render(load_results(results_dir, mini_gold.sha256), "sig", {})
+    section = board.split("## What each system saw\n", 1)[1].split("\n## ", 1)[0]
+    assert "- clean (none): none note" in section
+    assert "- old (undeclared): declares nothing" in section
+    assert section.count("\n- ") + section.startswith("- ") == 5
+
+
+def test_cli_systems_lists_exposure(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["systems"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0].split()
+    assert header[:4] == ["name", "version", "layers", "exposure"]
+    rules = next(line for line in out.splitlines() if line.startswith("rules "))
+    assert " developed " in rules
+
+
 def test_untuned_tiers_say_so_when_there_is_none(
     tmp_path: Path, perfect: dict[str, Any], mini_gold: Gold
 ) -> None:
