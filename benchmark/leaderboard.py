@@ -24,7 +24,8 @@ Every row shows the system's declared test exposure (``undeclared`` when its
 results file declares none), and every table is followed by a second tiering
 among the untuned systems only (:data:`benchmark.systems.UNTUNED`: exposure
 ``none`` or ``configured``), so that the best system not fitted to the test
-articles can be read at a glance. :func:`restrict` keeps only the results of
+articles can be read at a glance; a closing section gives each system's
+one-line ``exposure_note``. :func:`restrict` keeps only the results of
 given exposures (``troopbench leaderboard --exposure``).
 """
 
