@@ -310,6 +310,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     from benchmark.systems import UNDECLARED, Exposure, exposure_problem
 
     exposure = Exposure(UNDECLARED)
+    if args.exposure_note is not None and args.exposure is None:
+        print("troopbench score: --exposure-note needs --exposure", file=sys.stderr)
+        return EXIT_USAGE
     if args.exposure is not None:
         problem = exposure_problem(args.exposure, args.exposure_note or "")
         if problem is not None:

@@ -288,6 +288,7 @@ def test_cli_score_records_a_declared_exposure(tmp_path: Path, mini_copy: Path) 
     system = json.loads((results / "x.json").read_text(encoding="utf-8"))["system"]
     assert (system["exposure"], system["exposure_note"]) == ("none", "a file from elsewhere")
     assert main([*args, "--exposure", "none"]) == 2  # a level without its note
+    assert main([*args, "--exposure-note", "seen nothing"]) == 2  # a note without its level
     assert main([*args, "--exposure", "clean", "--exposure-note", "x"]) == 2
     assert main(args) == 0
     assert json.loads((results / "x.json").read_text())["system"]["exposure"] == UNDECLARED
