@@ -207,31 +207,52 @@ def _print_summary(results: dict[str, object]) -> None:
         rows.append([layer, "not attempted", "", "", ""])
     print(tabulate(rows, ["layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
     print(f"signature: {results['signature']['line']}")  # type: ignore[index]
+    cost = results.get("cost")
+    if isinstance(cost, dict):
+        total = cost["total"]
+        print(
+            f"cost: {cost['tokens_per_document']:g} tokens and "
+            f"{cost['seconds_per_document']:g} s per document; {total['requests']} requests, "
+            f"{total['retries']} retries; answers aligned exactly {total['aligned_exact']}, "
+            f"fuzzily {total['aligned_fuzzy']}, not at all {total['unaligned']}"
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from benchmark.runner import (
         RunAborted,
         predictions_path,
+        responses_path,
         results_path,
         run_system,
         score_outcome,
         write_json_atomic,
         write_predictions_atomic,
+        write_responses_atomic,
     )
     from benchmark.systems import (
         SystemNotFound,
+        SystemOptionError,
         SystemUnavailable,
         available_names,
         declared_exposure,
         load_system,
+        parse_options,
     )
 
     names = list(args.names)
+    if args.all and args.option:
+        print("troopbench run: --option applies to named systems, not to --all", file=sys.stderr)
+        return EXIT_USAGE
     if args.all:
         names = sorted(set(names) | set(available_names()))
     if not names:
         print("troopbench run: name at least one system, or --all", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        options = parse_options(args.option or [])
+    except SystemOptionError as exc:
+        print(f"troopbench run: --option: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.jobs < 1:
         print("troopbench run: --jobs must be at least 1", file=sys.stderr)
@@ -245,8 +266,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     systems = []
     for name in names:
         try:
-            systems.append((name, load_system(name)))
-        except SystemNotFound as exc:
+            systems.append((name, load_system(name, options)))
+        except (SystemNotFound, SystemOptionError) as exc:
             print(f"troopbench: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except SystemUnavailable as exc:
@@ -271,7 +292,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=sys.stderr,
                 cache=cache,
                 jobs=args.jobs,
-                system_ref=ref,
+                # a worker process can rebuild a system from its name only without options
+                system_ref=None if options else ref,
             )
         except RunAborted as exc:
             print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
@@ -291,6 +313,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         path = predictions_path(args.results, system.name)
         write_predictions_atomic(path, outcome.predictions)
         print(f"{system.name}: wrote {path}")
+        if outcome.usage:
+            path = responses_path(args.results, system.name)
+            write_responses_atomic(path, outcome.exchanges)
+            print(f"{system.name}: wrote {path}")
         _print_summary(results)
     if not args.no_leaderboard:
         _rebuild_leaderboard(gold, args)
@@ -632,6 +658,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
     p.add_argument("--all", action="store_true", help="every installed system")
+    p.add_argument(
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an option for the named systems (repeatable), e.g. --option model=NAME; "
+        "see README 'Scoring your LLM'",
+    )
     p.add_argument(
         "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
     )

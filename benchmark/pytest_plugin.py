@@ -62,6 +62,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="score this system: a registered name (troopbench systems) or module:attr",
     )
     group.addoption(
+        "--troopbench-option",
+        action="append",
+        metavar="NAME=VALUE",
+        default=None,
+        help="an option for --troopbench-system (repeatable), as troopbench run --option",
+    )
+    group.addoption(
         "--troopbench-predictions",
         metavar="FILE.jsonl",
         default=None,
@@ -115,8 +122,10 @@ class Options:
         seeds_dir: Path | None = None,
         timeout: float | None = None,
         threshold_source: str = "",
+        system_options: dict[str, str] | None = None,
     ) -> None:
         self.system = system
+        self.system_options = system_options or {}
         self.predictions = predictions
         self.thresholds = thresholds or {}
         self.gold_dir = gold_dir
@@ -202,7 +211,22 @@ def read_options(config: pytest.Config) -> Options:
     timeout = config.getoption("troopbench_timeout")
     if timeout is not None and not timeout > 0:
         raise pytest.UsageError(f"--troopbench-timeout must be positive, got {timeout:g}")
-    return Options(system, predictions, thresholds, gold_dir, seeds_dir, timeout, source)
+    system_options = _system_options(config, system)
+    return Options(
+        system, predictions, thresholds, gold_dir, seeds_dir, timeout, source, system_options
+    )
+
+
+def _system_options(config: pytest.Config, system: str | None) -> dict[str, str]:
+    from benchmark.systems import SystemOptionError, parse_options
+
+    pairs = config.getoption("troopbench_option") or []
+    if pairs and system is None:
+        raise pytest.UsageError("--troopbench-option needs --troopbench-system")
+    try:
+        return parse_options(pairs)
+    except SystemOptionError as exc:
+        raise pytest.UsageError(f"--troopbench-option: {exc}") from None
 
 
 # ------------------------------------------------------------------ the session's run
@@ -230,14 +254,21 @@ def _importable_from(*folders: Path) -> None:
             sys.path.append(str(folder))
 
 
-def _load_system(spec: str, config: pytest.Config) -> Extractor:
-    from benchmark.systems import SystemNotFound, SystemUnavailable, load_system
+def _load_system(
+    spec: str, config: pytest.Config, options: dict[str, str] | None = None
+) -> Extractor:
+    from benchmark.systems import (
+        SystemNotFound,
+        SystemOptionError,
+        SystemUnavailable,
+        load_system,
+    )
 
     if ":" in spec:
         _importable_from(config.invocation_params.dir, config.rootpath)
     try:
-        return load_system(spec)
-    except (SystemNotFound, SystemUnavailable) as exc:
+        return load_system(spec, options)
+    except (SystemNotFound, SystemUnavailable, SystemOptionError) as exc:
         raise pytest.UsageError(f"--troopbench-system: {exc}") from None
     except Exception as exc:  # the user's module or constructor raised
         import traceback
@@ -258,7 +289,7 @@ class TroopbenchRun:
         self.system: Extractor | None = None
         self.loaded: PredictionsFile | None = None
         if options.system is not None:
-            self.system = _load_system(options.system, config)
+            self.system = _load_system(options.system, config, options.system_options)
             self.name = f"{self.system.name} {self.system.version}".strip()
             layers = set(self.system.layers)
         else:
@@ -448,16 +479,19 @@ class TroopbenchFixture:
         gold_dir: Path | str | None = None,
         seeds_dir: Path | str | None = None,
         timeout: float | None = None,
+        options: dict[str, str] | None = None,
     ) -> Report:
         """Run ``system`` over the gold and score it.
 
         ``system`` is an extractor object (name, version, layers, extract),
-        a class or factory making one, or a registered name / ``module:attr``.
-        Failures on a document are in ``report.errors``; the run goes on.
+        a class or factory making one, or a registered name / ``module:attr``;
+        ``options`` (a name or a class/factory only) are the system's options,
+        as ``troopbench run --option``. Failures on a document are in
+        ``report.errors``; the run goes on.
         """
         from benchmark.report import evaluate_system
 
-        extractor = _as_extractor(system)
+        extractor = _as_extractor(system, options)
         return evaluate_system(
             extractor, self.gold(gold_dir, seeds_dir), timeout=timeout or self.timeout
         )
@@ -475,13 +509,15 @@ class TroopbenchFixture:
         return evaluate_predictions(Path(path), self.gold(gold_dir, seeds_dir))
 
 
-def _as_extractor(system: Any) -> Extractor:
-    from benchmark.systems import Extractor, load_system
+def _as_extractor(system: Any, options: dict[str, str] | None = None) -> Extractor:
+    from benchmark.systems import Extractor, SystemOptionError, load_system
 
     if isinstance(system, str):
-        return load_system(system)
+        return load_system(system, options)
     if isinstance(system, type) or (not isinstance(system, Extractor) and callable(system)):
-        system = system()
+        system = system(options=dict(options)) if options else system()
+    elif options:
+        raise SystemOptionError("options need a system name, class or factory, not an object")
     if not isinstance(system, Extractor):
         raise TypeError(
             f"{system!r} is not a troopbench system: it needs name, version, layers and "

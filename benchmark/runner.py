@@ -39,6 +39,17 @@ unit; ``consistent`` says whether the units sum to the document totals, see
 document (``invalid``). Beside each results file the validated predictions
 are written as ``results/<name>.predictions.jsonl`` in the prediction format,
 so that error reports can be rebuilt from committed files.
+
+A system that calls a model may offer ``extract_metered(document)``, which
+returns a :class:`~benchmark.usage.Metered` (the prediction, its
+:class:`~benchmark.usage.Usage` and the request/response exchanges); the
+runner then calls it instead of ``extract``, sums the usage into the results
+file's ``cost`` block (tokens, seconds, requests, retries, per document) and
+writes the exchanges to ``results/<name>.responses.jsonl``. Such a system
+keeps its own cache of responses (which also keeps its recorded usage), so the
+predictions cache is not used for it. A system's ``options`` (the
+output-changing settings it was built with, a ``dict[str, str]``) are recorded
+in the results file beside its version.
 """
 
 from __future__ import annotations
@@ -65,6 +76,7 @@ from benchmark.schemas import schema_validator
 from benchmark.scoring import Evaluation, evaluate, flatten, unit_fields
 from benchmark.signature import current_signature
 from benchmark.systems import UNDECLARED, Exposure, Extractor
+from benchmark.usage import Metered, Usage, cost_block
 
 RESULTS_FORMAT = "troopbench-results/1"
 DEFAULT_TIMEOUT = 120.0
@@ -96,6 +108,9 @@ class RunOutcome:
     seconds: Mapping[str, float] = field(default_factory=dict)
     cached: tuple[str, ...] = ()
     mode: str = "serial"
+    usage: Mapping[str, Usage] = field(default_factory=dict)
+    exchanges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]:
@@ -176,6 +191,8 @@ class _Attempt:
     predictions: DocPredictions
     errors: tuple[ItemError, ...]
     seconds: float
+    usage: Usage | None = None
+    exchanges: tuple[str, ...] = ()
 
 
 def _timed_out(
@@ -188,9 +205,24 @@ def _timed_out(
 def _attempt(system: Extractor, document: Document, timeout: float) -> _Attempt:
     """Extract one document on a daemon thread with a timeout, then validate."""
     layers = attempted_layers(system)
+    metered = callable(getattr(system, "extract_metered", None))
+    call = system.extract_metered if metered else system.extract  # type: ignore[attr-defined]
     started = time.perf_counter()
-    status, value = _call_with_timeout(lambda: system.extract(document), timeout)
+    status, value = _call_with_timeout(lambda: call(document), timeout)
     seconds = time.perf_counter() - started
+    usage: Usage | None = None
+    exchanges: tuple[str, ...] = ()
+    problems: list[ItemError] = []
+    if status == "ok" and metered:
+        if isinstance(value, Metered):
+            usage, exchanges = value.usage, tuple(value.exchanges)
+            problems = [ItemError(system.name, document.doc_id, "", p) for p in value.problems]
+            value = value.prediction
+        else:
+            status, value = (
+                "error",
+                TypeError(f"extract_metered returned {type(value).__name__}, expected a Metered"),
+            )
     if status == "timeout":
         return _timed_out(system.name, document, layers, timeout, seconds)
     if status == "error":
@@ -200,7 +232,7 @@ def _attempt(system: Extractor, document: Document, timeout: float) -> _Attempt:
     parsed, doc_errors = _check_output(system, document, value)
     if not parsed.attempted():
         parsed = _empty(document.doc_id, layers)
-    return _Attempt("ok", parsed, tuple(doc_errors), seconds)
+    return _Attempt("ok", parsed, (*problems, *doc_errors), seconds, usage, exchanges)
 
 
 # ------------------------------------------------------------------ worker processes
@@ -293,6 +325,8 @@ def run_system(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if callable(getattr(system, "extract_metered", None)):
+        cache = None  # it caches its responses itself, with their usage (module doc)
     name, version = system.name, str(system.version)
     layers = attempted_layers(system)
     done: dict[int, _Attempt] = {}
@@ -354,6 +388,12 @@ def run_system(
     predictions = {documents[i].doc_id: done[i].predictions for i in range(len(documents))}
     errors = tuple(e for i in range(len(documents)) for e in done[i].errors)
     seconds = {documents[i].doc_id: done[i].seconds for i in range(len(documents))}
+    metered = callable(getattr(system, "extract_metered", None))
+    usage = {
+        documents[i].doc_id: done[i].usage or Usage() for i in range(len(documents)) if metered
+    }
+    exchanges = {documents[i].doc_id: done[i].exchanges for i in range(len(documents))}
+    options = getattr(system, "options", None)
     return RunOutcome(
         name,
         version,
@@ -363,6 +403,9 @@ def run_system(
         seconds,
         tuple(documents[i].doc_id for i in sorted(cached)),
         "serial" if mode == "none" else mode,
+        usage,
+        {doc: ex for doc, ex in exchanges.items() if ex},
+        {str(k): str(v) for k, v in options.items()} if isinstance(options, Mapping) else {},
     )
 
 
@@ -490,11 +533,15 @@ def build_results(
     errors: Sequence[ItemError],
     date: dt.datetime | None = None,
     exposure: Exposure | None = None,
+    options: Mapping[str, str] | None = None,
+    usage: Mapping[str, Usage] | None = None,
 ) -> dict[str, Any]:
     """The JSON document written to ``results/<system>.json``.
 
     ``exposure`` is the system's declaration (:func:`benchmark.systems.declared_exposure`);
-    without one the file says ``undeclared``.
+    without one the file says ``undeclared``. ``options`` (the system's
+    output-changing options) go into the ``system`` block; ``usage`` (per
+    document) becomes the ``cost`` block.
     """
     signature = current_signature(gold.sha256)
     layers: dict[str, Any] = {}
@@ -506,15 +553,19 @@ def build_results(
         if layer in evaluation.per_unit:
             layers[layer]["per_unit"] = _per_unit(evaluation, layer)
             layers[layer]["invalid"] = dict(evaluation.invalid.get(layer, {}))
+    system_block: dict[str, Any] = {
+        "name": system,
+        "version": version,
+        "layers": list(evaluation.attempted),
+        **(exposure or Exposure(UNDECLARED)).to_dict(),
+    }
+    if options:
+        system_block["options"] = {k: options[k] for k in sorted(options)}
+    extra = {"cost": cost_block(usage)} if usage else {}
     return {
         "format": RESULTS_FORMAT,
         "signature": signature.to_dict(),
-        "system": {
-            "name": system,
-            "version": version,
-            "layers": list(evaluation.attempted),
-            **(exposure or Exposure(UNDECLARED)).to_dict(),
-        },
+        "system": system_block,
         "date": (date or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
         "platform": {
             "python": platform.python_version(),
@@ -525,6 +576,7 @@ def build_results(
         "layers": layers,
         "not_attempted": [layer for layer in LAYERS if layer not in evaluation.attempted],
         "errors": [e.to_dict() for e in errors],
+        **extra,
     }
 
 
@@ -539,6 +591,8 @@ def score_outcome(
         evaluation=evaluation,
         errors=outcome.errors,
         exposure=exposure,
+        options=outcome.options,
+        usage=outcome.usage,
     )
 
 
@@ -553,6 +607,17 @@ def results_path(results_dir: Path, system: str) -> Path:
 def predictions_path(results_dir: Path, system: str) -> Path:
     """Where the validated predictions of ``system`` are written, beside its results."""
     return results_dir / f"{_safe_name(system)}.predictions.jsonl"
+
+
+def responses_path(results_dir: Path, system: str) -> Path:
+    """Where the model exchanges of a metered system are written, beside its results."""
+    return results_dir / f"{_safe_name(system)}.responses.jsonl"
+
+
+def write_responses_atomic(path: Path, exchanges: Mapping[str, Sequence[str]]) -> None:
+    """Write each document's exchanges (JSON texts), documents in doc_id order."""
+    lines = [line for doc_id in sorted(exchanges) for line in exchanges[doc_id]]
+    write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
 def _is_number_row(value: Any) -> bool:

@@ -6,6 +6,13 @@ through the entry-point group ``troopbench.systems`` (the entry point may
 name the system object itself, a class, or a zero-argument factory), or by a
 ``module:attr`` path.
 
+Systems may take options (``troopbench run llm --option model=NAME``): a
+class or factory with an ``options`` keyword parameter is called with the
+``name=value`` pairs as a ``dict[str, str]`` and checks them itself (raising
+:class:`SystemOptionError` for a bad one). Options that change outputs must
+be part of the built system's ``version``, so the predictions cache and the
+results tell runs with different options apart.
+
 A system whose optional dependencies are missing raises
 :class:`SystemUnavailable` when it is built; it is then listed as
 unavailable, with the install command, and skipped by ``run --all``.
@@ -19,7 +26,8 @@ an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
@@ -110,6 +118,36 @@ class SystemNotFound(Exception):
     """A system name or path that cannot be resolved, or an object that is not a system."""
 
 
+class SystemOptionError(ValueError):
+    """A system option that is malformed, unknown to the system, or has a bad value."""
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, str]:
+    """``["model=x", "base-url=http://h/v1"]`` → ``{"model": "x", "base-url": ...}``.
+
+    Each pair is ``name=value`` (the value may contain ``=``); a name given
+    twice, an empty name or a missing ``=`` is a :class:`SystemOptionError`.
+    """
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise SystemOptionError(f"option {pair!r} is not NAME=VALUE")
+        if name in options:
+            raise SystemOptionError(f"option {name!r} is given twice")
+        options[name] = value
+    return options
+
+
+def _takes_options(obj: object) -> bool:
+    try:
+        parameters = inspect.signature(obj).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return "options" in parameters
+
+
 @dataclass(frozen=True, slots=True)
 class SystemInfo:
     """A registered system: its name, where it lives, and whether it loads here."""
@@ -127,9 +165,15 @@ def _registered() -> dict[str, object]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def _instantiate(obj: object, label: str) -> Extractor:
+def _instantiate(obj: object, label: str, options: Mapping[str, str] | None = None) -> Extractor:
     candidate = obj
-    if not _looks_like_system(candidate) and callable(candidate):
+    if options:
+        if _looks_like_system(candidate) or not _takes_options(candidate):
+            raise SystemOptionError(
+                f"system {label!r} takes no options (given: {', '.join(sorted(options))})"
+            )
+        candidate = candidate(options=dict(options))  # type: ignore[operator]
+    elif not _looks_like_system(candidate) and callable(candidate):
         candidate = candidate()
     if not _looks_like_system(candidate):
         raise SystemNotFound(
@@ -157,8 +201,8 @@ def _looks_like_system(obj: object) -> bool:
     )
 
 
-def load_path(path: str) -> Extractor:
-    """Build a system from ``module:attr`` (attr may be dotted)."""
+def load_path(path: str, options: Mapping[str, str] | None = None) -> Extractor:
+    """Build a system from ``module:attr`` (attr may be dotted), with ``options`` if given."""
     module_name, _, attr = path.partition(":")
     if not module_name or not attr:
         raise SystemNotFound(f"{path!r} is not a module:attr path")
@@ -172,21 +216,22 @@ def load_path(path: str) -> Extractor:
             obj = getattr(obj, part)
         except AttributeError as exc:
             raise SystemNotFound(f"{module_name!r} has no attribute {attr!r}") from exc
-    return _instantiate(obj, path)
+    return _instantiate(obj, path, options)
 
 
 def available_names() -> list[str]:
     return sorted(_registered())
 
 
-def load_system(name: str) -> Extractor:
-    """Build a system by registered name or ``module:attr`` path.
+def load_system(name: str, options: Mapping[str, str] | None = None) -> Extractor:
+    """Build a system by registered name or ``module:attr`` path, with ``options``.
 
     Raises :class:`SystemNotFound` (listing the registered names) for an
-    unknown name and :class:`SystemUnavailable` when its extras are missing.
+    unknown name, :class:`SystemUnavailable` when its extras are missing and
+    :class:`SystemOptionError` for options it does not take.
     """
     if ":" in name:
-        return load_path(name)
+        return load_path(name, options)
     registered = _registered()
     if name not in registered:
         known = ", ".join(sorted(registered)) or "(none)"
@@ -196,7 +241,7 @@ def load_system(name: str) -> Extractor:
         target = ep.load()  # type: ignore[attr-defined]
     except ImportError as exc:
         raise SystemNotFound(f"system {name!r} ({ep.value}) cannot be imported: {exc}") from exc  # type: ignore[attr-defined]
-    return _instantiate(target, name)
+    return _instantiate(target, name, options)
 
 
 def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[SystemInfo]:

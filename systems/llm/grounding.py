@@ -1,0 +1,146 @@
+"""Grounding: turning the mention texts a model answers with into character offsets.
+
+A model names what it found by text; troopbench scores spans. For each answer
+the :class:`Grounder` of a document tries, in order:
+
+1. an **exact** occurrence of the answer (trimmed of surrounding whitespace
+   and quotes) in the text; occurrences that start and end on word
+   boundaries come first, in text order, then the others. Successive answers
+   with the same text take successive occurrences, so three answers "Iraq"
+   land on the first three mentions of Iraq;
+2. a **case-insensitive** occurrence, with the same rule;
+3. a **fuzzy** match: the run of whole words of the text (as many words as
+   the answer, give or take one) most similar to the answer by
+   :class:`difflib.SequenceMatcher` ratio on lowercased text, if that ratio is
+   at least ``threshold`` (default 0.85) and the run is not already taken by
+   an earlier answer;
+4. otherwise the answer stays **offset-free**: it keeps its text and is
+   scored by name.
+
+Exact matches count as ``exact``; case-insensitive and fuzzy ones as
+``fuzzy``; the rest as ``unaligned`` (see :class:`Alignment`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+DEFAULT_THRESHOLD = 0.85
+_TRIM = " \t\r\n\"'“”‘’`"
+_WORD = re.compile(r"\w[\w'’.-]*\w|\w", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Where an answer landed: offsets (both None when offset-free) and how."""
+
+    start: int | None
+    end: int | None
+    how: str  # "exact" | "fuzzy" | "unaligned"
+
+    @property
+    def aligned(self) -> bool:
+        return self.start is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AlignmentCounts:
+    """How many answers aligned exactly, fuzzily (incl. case-insensitively), or not."""
+
+    exact: int = 0
+    fuzzy: int = 0
+    unaligned: int = 0
+
+    def __add__(self, other: AlignmentCounts) -> AlignmentCounts:
+        return AlignmentCounts(
+            self.exact + other.exact, self.fuzzy + other.fuzzy, self.unaligned + other.unaligned
+        )
+
+
+def _boundary(text: str, start: int, end: int) -> bool:
+    before = start == 0 or not text[start - 1].isalnum()
+    after = end == len(text) or not text[end].isalnum()
+    return before and after
+
+
+class Grounder:
+    """Aligns the answers about one document (module doc); keeps what it has used."""
+
+    def __init__(self, text: str, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"the fuzzy threshold must lie in (0, 1], not {threshold}")
+        self.text = text
+        self.threshold = threshold
+        self._used: dict[str, set[int]] = defaultdict(set)  # per answer key: taken starts
+        self._taken: set[tuple[int, int]] = set()
+        self._words: list[tuple[int, int]] | None = None
+        self.counts = AlignmentCounts()
+
+    def locate(self, answer: str) -> Alignment:
+        """Ground one answer; later calls with the same text take later occurrences."""
+        needle = answer.strip(_TRIM)
+        if not needle:
+            return self._count(Alignment(None, None, "unaligned"))
+        for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
+            found = self._next_occurrence(needle, flags)
+            if found is not None:
+                return self._count(Alignment(found[0], found[1], how))
+        fuzzy = self._fuzzy(needle)
+        if fuzzy is not None:
+            return self._count(Alignment(fuzzy[0], fuzzy[1], "fuzzy"))
+        return self._count(Alignment(None, None, "unaligned"))
+
+    def _count(self, alignment: Alignment) -> Alignment:
+        c = self.counts
+        self.counts = AlignmentCounts(
+            c.exact + (alignment.how == "exact"),
+            c.fuzzy + (alignment.how == "fuzzy"),
+            c.unaligned + (alignment.how == "unaligned"),
+        )
+        if alignment.start is not None and alignment.end is not None:
+            self._taken.add((alignment.start, alignment.end))
+        return alignment
+
+    def _next_occurrence(self, needle: str, flags: int) -> tuple[int, int] | None:
+        key = f"{flags}:{needle.lower() if flags else needle}"
+        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(needle), self.text, flags)]
+        ordered = [s for s in spans if _boundary(self.text, *s)]
+        ordered += [s for s in spans if not _boundary(self.text, *s)]
+        used = self._used[key]
+        for start, end in ordered:
+            if start not in used:
+                used.add(start)
+                return start, end
+        return None
+
+    def _word_spans(self) -> list[tuple[int, int]]:
+        if self._words is None:
+            self._words = [(m.start(), m.end()) for m in _WORD.finditer(self.text)]
+        return self._words
+
+    def _fuzzy(self, needle: str) -> tuple[int, int] | None:
+        target = needle.lower()
+        n = max(1, len(_WORD.findall(needle)))
+        words = self._word_spans()
+        best: tuple[float, int, int] | None = None
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(target)
+        for size in (n, n - 1, n + 1):
+            if size < 1:
+                continue
+            for i in range(len(words) - size + 1):
+                start, end = words[i][0], words[i + size - 1][1]
+                if (start, end) in self._taken:
+                    continue
+                matcher.set_seq1(self.text[start:end].lower())
+                if matcher.real_quick_ratio() < self.threshold:
+                    continue
+                if matcher.quick_ratio() < self.threshold:
+                    continue
+                ratio = matcher.ratio()
+                if ratio >= self.threshold and (best is None or ratio > best[0]):
+                    best = (ratio, start, end)
+        return None if best is None else (best[1], best[2])

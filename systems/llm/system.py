@@ -1,0 +1,367 @@
+"""The ``llm`` system: any OpenAI-compatible chat-completions server as an extractor.
+
+Per document it sends one request per layer (or one for all layers, option
+``requests=combined``), each with the JSON Schema of the answer as
+``response_format``; it reads the answer leniently and validates it against
+that schema, asks once for a repair when it does not validate, grounds the
+mention texts to offsets and returns the predictions with their
+:class:`~benchmark.usage.Usage` and the exchanges (``extract_metered``).
+
+Structured output, ``structured=auto``: the first request offers the schema
+as ``{"type": "json_schema", ...}`` (vLLM, SGLang, OpenAI, Ollama); a server
+that refuses it (a 4xx or 5xx answer other than 429) is asked next with
+llama.cpp's ``{"type": "json_object", "schema": ...}``, then with no
+``response_format`` at all (plain JSON, validated all the same). The format
+that worked is kept for the rest of the run.
+
+A layer whose answer still fails (the server gave up, or the answer does not
+validate after the repair) is reported as a problem of that document and
+layer; the other layers keep their predictions. The API key is read from the
+environment variable named by ``api-key-env`` (default ``OPENAI_API_KEY``) and
+goes only into the Authorization header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from benchmark.corpus import Document
+from benchmark.predictions import Prediction
+from benchmark.systems import SystemUnavailable
+from benchmark.usage import Metered, Usage
+from systems.llm import entities, prompts, stances, timexes, troops
+from systems.llm.cache import ResponseCache, response_key
+from systems.llm.grounding import AlignmentCounts, Grounder
+from systems.llm.layer import LayerTask
+from systems.llm.parsing import read_answer
+from systems.llm.settings import Settings, parse_settings
+from systems.llm.transport import Budget, ChatClient, Completion, TransportError
+
+TASKS: dict[str, LayerTask] = {
+    t.layer: t for t in (entities.TASK, timexes.TASK, troops.TASK, stances.TASK)
+}
+SYSTEM_VERSION = "0.1"
+_FORMATS = ("json_schema", "json_object", "none")
+
+
+def prompt_fingerprint() -> str:
+    """A hash over the fixed prompt texts and answer schemas (part of the version):
+    the messages rendered for a placeholder document, per layer and combined,
+    and the repair request."""
+    placeholder = Document("doc", "TEXT", "TITLE", dt.date(2000, 1, 1), "stated")
+    groups = [[t] for t in TASKS.values()] + [list(TASKS.values())]
+    material = [prompts.messages(placeholder, group) for group in groups]
+    material.append(prompts.repair_messages([], "ANSWER", "PROBLEM"))
+    text = json.dumps(material, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def response_format(kind: str, schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    if kind == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+    if kind == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One layer group's outcome: the valid answer (or None), usage, exchanges, problem."""
+
+    value: Mapping[str, Any] | None
+    usage: Usage
+    exchanges: tuple[str, ...]
+    problem: str
+
+
+class LLMSystem:
+    """An LLM behind any OpenAI-compatible server, zero-shot from written definitions."""
+
+    parallel = "thread"
+
+    def __init__(self, options: Mapping[str, str] | None = None) -> None:
+        self._raw_options = dict(options or {})
+        self.settings: Settings = parse_settings(self._raw_options)
+        s = self.settings
+        if not s.base_url and not s.serve:
+            raise SystemUnavailable(
+                "llm",
+                "it needs a server: --option base-url=URL --option model=NAME, "
+                "or --option serve=smollm2",
+                "see README 'Scoring your LLM'",
+            )
+        if s.base_url and not s.model:
+            raise SystemUnavailable(
+                "llm", "--option model=NAME is missing", "see README 'Scoring your LLM'"
+            )
+        if s.serve:
+            from systems.llm.serve import INSTALL, ServeError, llama_server_available, resolve_gguf
+
+            try:
+                resolve_gguf(s.serve)
+            except ServeError as exc:
+                raise SystemUnavailable("llm", str(exc), INSTALL) from None
+            if not llama_server_available():
+                raise SystemUnavailable("llm", "llama-cpp-python is not installed", INSTALL)
+        self.name = s.system_name()
+        self.layers = tuple(s.layers)
+        self.options = s.output_options()
+        digest = hashlib.sha256(
+            json.dumps([self.options, prompt_fingerprint()]).encode("utf-8")
+        ).hexdigest()
+        self.version = f"{SYSTEM_VERSION}+{digest[:12]}"
+        self.exposure = "leave-one-out" if s.shots else "none"
+        self.exposure_note = (
+            f"{s.shots}-shot: examples are gold passages of the other documents"
+            if s.shots
+            else "prompts written from the label definitions; no article or guideline text"
+        )
+        self._setup()
+
+    # ------------------------------------------------------------ state (not pickled)
+
+    def _setup(self) -> None:
+        s = self.settings
+        self._lock = threading.Lock()
+        self._ready = False
+        self._server: Any = None
+        self._client: ChatClient | None = None
+        self._server_model = ""
+        self._format = s.structured if s.structured != "auto" else "json_schema"
+        self._format_settled = s.structured != "auto"
+        self._gold: Any = None
+        self._budget = Budget(s.max_requests, s.max_total_tokens)
+        self._cache: ResponseCache | None = None
+        if s.response_cache:
+            from benchmark.cache import default_cache_dir
+
+            self._cache = ResponseCache(s.cache_dir or default_cache_dir() / "llm-responses")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"options": self._raw_options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["options"])  # type: ignore[misc]
+
+    def close(self) -> None:
+        """Stop the local server this system started, if any."""
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+            self._ready = False
+
+    def _connect(self) -> ChatClient:
+        with self._lock:
+            if self._ready and self._client is not None:
+                return self._client
+            s = self.settings
+            base_url = s.base_url or ""
+            if s.serve:
+                from systems.llm.serve import LocalServer
+
+                self._server = LocalServer(s.serve, n_ctx=s.server_ctx)
+                base_url = self._server.start()
+            api_key = os.environ.get(s.api_key_env) or None
+            self._client = ChatClient(
+                base_url,
+                api_key,
+                timeout=s.request_timeout,
+                max_retries=s.retries,
+                backoff=s.backoff,
+                budget=self._budget,
+            )
+            self._server_model = self._reported_model(self._client)
+            self._ready = True
+            return self._client
+
+    def _reported_model(self, client: ChatClient) -> str:
+        """The model's id as the server reports it on /models, else as configured."""
+        wanted = self.settings.model_label()
+        try:
+            listing = client.get_json("/models")
+            ids = [str(m.get("id")) for m in listing.get("data", []) if isinstance(m, dict)]
+        except Exception:  # a server without /models: key the cache by the configured name
+            return wanted
+        if wanted in ids:
+            return wanted
+        return ids[0] if len(ids) == 1 else wanted
+
+    # ------------------------------------------------------------ extraction
+
+    def extract(self, document: Document) -> Prediction:
+        return self.extract_metered(document).prediction
+
+    def extract_metered(self, document: Document) -> Metered:
+        client = self._connect()
+        tasks = [TASKS[layer] for layer in self.layers]
+        groups = [[t] for t in tasks] if self.settings.requests == "per-layer" else [tasks]
+        usage = Usage()
+        exchanges: list[str] = []
+        problems: list[str] = []
+        found: dict[str, list[Any]] = {t.layer: [] for t in tasks}
+        alignment = AlignmentCounts()
+        for group in groups:
+            asked = self._ask(client, document, group)
+            usage += asked.usage
+            exchanges += asked.exchanges
+            if asked.value is None:
+                layers = ", ".join(t.layer for t in group)
+                problems.append(f"{layers}: {asked.problem}")
+                continue
+            for task in group:
+                grounder = Grounder(document.text, self.settings.fuzzy)
+                found[task.layer] = task.convert(asked.value[task.layer], grounder, document)
+                alignment += grounder.counts
+        usage += Usage(
+            aligned_exact=alignment.exact,
+            aligned_fuzzy=alignment.fuzzy,
+            unaligned=alignment.unaligned,
+        )
+        prediction = Prediction(document.doc_id, **found)
+        return Metered(prediction, usage, tuple(exchanges), tuple(problems))
+
+    def _examples(self, document: Document, group: Sequence[LayerTask]) -> list[prompts.Example]:
+        if not self.settings.shots:
+            return []
+        with self._lock:
+            if self._gold is None:
+                from benchmark.gold import load_gold
+
+                self._gold = load_gold()
+        return prompts.select_examples(self._gold, document.doc_id, group, self.settings.shots)
+
+    def _ask(self, client: ChatClient, document: Document, group: Sequence[LayerTask]) -> _Asked:
+        schema = prompts.answer_schema(group)
+        messages = prompts.messages(document, group, self._examples(document, group))
+        usage = Usage()
+        exchanges: list[str] = []
+        layers = [t.layer for t in group]
+        answer: Completion | None = None
+        problem = ""
+        for attempt in ("first", "repair"):
+            if attempt == "repair":
+                assert answer is not None
+                messages = prompts.repair_messages(messages, answer.text, problem)
+            try:
+                answer, sent = self._complete(client, messages, schema)
+            except TransportError as exc:
+                exchanges.append(_exchange(document, layers, attempt, None, None, f"failed: {exc}"))
+                usage += Usage(requests=exc.retries + 1, retries=exc.retries)
+                return _Asked(None, usage, tuple(exchanges), f"the server failed: {exc}")
+            usage += Usage(
+                requests=answer.retries + 1,
+                input_tokens=answer.input_tokens,
+                output_tokens=answer.output_tokens,
+                seconds=round(answer.seconds, 3),
+                retries=answer.retries,
+            )
+            reading = read_answer(answer.text, schema)
+            outcome = "valid" if reading.value is not None else f"invalid: {reading.problem}"
+            if reading.value is not None and reading.salvaged:
+                outcome = "valid (salvaged from a cut-off answer)"
+            exchanges.append(_exchange(document, layers, attempt, sent, answer, outcome))
+            if reading.value is not None:
+                return _Asked(reading.value, usage, tuple(exchanges), "")
+            problem = reading.problem
+        return _Asked(None, usage, tuple(exchanges), f"the answer {problem}, even after a repair")
+
+    def _payload(self, messages: Any, schema: Mapping[str, Any], kind: str) -> dict[str, Any]:
+        s = self.settings
+        payload: dict[str, Any] = {
+            "model": s.model or self._server_model,
+            "messages": messages,
+            "temperature": s.temperature,
+            "seed": s.seed,
+            "max_tokens": s.max_tokens,
+        }
+        fmt = response_format(kind, schema)
+        if fmt is not None:
+            payload["response_format"] = fmt
+        return payload
+
+    def _complete(
+        self, client: ChatClient, messages: Any, schema: Mapping[str, Any]
+    ) -> tuple[Completion, dict[str, Any]]:
+        """Ask (or read from the cache) in the structured format that works (module doc)."""
+        while True:
+            with self._lock:
+                kind, settled = self._format, self._format_settled
+            candidates = [kind] if settled else list(_FORMATS[_FORMATS.index(kind) :])
+            for candidate in candidates:  # a cached answer in any format still to try
+                payload = self._payload(messages, schema, candidate)
+                hit = self._cached(payload)
+                if hit is not None:
+                    self._settle(candidate)
+                    return hit, payload
+            payload = self._payload(messages, schema, kind)
+            if settled:
+                completion = client.complete(payload)
+            else:
+                try:  # one try: a refusal here means "not this format"
+                    completion = client.complete(payload, 0)
+                except TransportError as exc:
+                    if not _refused(exc):  # transient: go on in this format, with retries
+                        completion = client.complete(payload)
+                    elif kind == "none":
+                        raise
+                    else:
+                        self._downgrade(kind)
+                        continue
+            self._settle(kind)
+            if self._cache is not None:
+                self._cache.put(response_key(self._server_model, payload), completion)
+            return completion, payload
+
+    def _cached(self, payload: Mapping[str, Any]) -> Completion | None:
+        if self._cache is None:
+            return None
+        return self._cache.get(response_key(self._server_model, payload))
+
+    def _settle(self, kind: str) -> None:
+        with self._lock:
+            if not self._format_settled:
+                self._format, self._format_settled = kind, True
+
+    def _downgrade(self, kind: str) -> None:
+        with self._lock:
+            if not self._format_settled and self._format == kind:
+                self._format = _FORMATS[_FORMATS.index(kind) + 1]
+
+
+def _refused(exc: TransportError) -> bool:
+    """A definite answer from the server (4xx other than 429, or 5xx), not a lost request."""
+    return exc.status is not None and exc.status != 429 and exc.status >= 400
+
+
+def _exchange(
+    document: Document,
+    layers: Sequence[str],
+    attempt: str,
+    request: Mapping[str, Any] | None,
+    answer: Completion | None,
+    outcome: str,
+) -> str:
+    """One line of ``results/<name>.responses.jsonl`` (no API key: it is never here)."""
+    record: dict[str, Any] = {"doc_id": document.doc_id, "layers": list(layers), "attempt": attempt}
+    if request is not None:
+        record["request"] = request
+    if answer is not None:
+        record["response"] = {
+            "model": answer.model,
+            "text": answer.text,
+            "finish_reason": answer.finish_reason,
+            "input_tokens": answer.input_tokens,
+            "output_tokens": answer.output_tokens,
+            "seconds": round(answer.seconds, 3),
+            "retries": answer.retries,
+        }
+    record["outcome"] = outcome
+    return json.dumps(record, ensure_ascii=False, sort_keys=False)
