@@ -298,7 +298,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except RunAborted as exc:
             print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
             return EXIT_ABORTED
-        if cache is not None:
+        close = getattr(system, "close", None)
+        if callable(close):  # e.g. a local model server the system started
+            close()
+        if cache is not None and not outcome.usage:  # metered systems cache their responses
             print(
                 f"  {system.name}: {len(outcome.cached)} of {len(documents)} documents "
                 f"from the cache ({cache.directory})",

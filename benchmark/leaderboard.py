@@ -27,6 +27,10 @@ among the untuned systems only (:data:`benchmark.systems.UNTUNED`: exposure
 articles can be read at a glance; a closing section gives each system's
 one-line ``exposure_note``. :func:`restrict` keeps only the results of
 given exposures (``troopbench leaderboard --exposure``).
+
+The "Cost / doc" column shows the tokens (input plus output) and the seconds
+of model requests per document, from a results file's ``cost`` block (systems
+that call a model report it, :mod:`benchmark.usage`); "—" for the others.
 """
 
 from __future__ import annotations
@@ -153,6 +157,17 @@ class ResultEntry:
             return None
         value = layer_data["metrics"].get(key)
         return float(value) if isinstance(value, int | float) else None
+
+    def cost(self) -> str:
+        """Tokens and seconds per document from the results' ``cost`` block, or "—"
+        for a system that does not report them (it calls no model)."""
+        cost = self.data.get("cost")
+        if not isinstance(cost, Mapping):
+            return "—"
+        tokens, seconds = cost.get("tokens_per_document"), cost.get("seconds_per_document")
+        if not isinstance(tokens, int | float) or not isinstance(seconds, int | float):
+            return "—"
+        return f"{tokens:,.0f} tok, {seconds:.1f} s"
 
     def unit_counts(self) -> UnitCounts:
         """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
@@ -342,6 +357,7 @@ def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
         "R",
         "F1 (95% CI)",
         *(f"{h} (95% CI)" if key in F1_METRICS[layer] else h for h, key in EXTRA_COLUMNS[layer]),
+        "Cost / doc",
     ]
     table = []
     for row in rows:
@@ -361,6 +377,7 @@ def _layer_table(layer: str, rows: Sequence[BoardRow]) -> str:
                     else _fmt(e.metric(layer, key))
                     for _, key in EXTRA_COLUMNS[layer]
                 ),
+                e.cost(),
             ]
         )
     if not table:
@@ -377,6 +394,7 @@ def _overall_table(rows: Sequence[BoardRow]) -> str:
         "Exposure",
         *(LAYER_TITLES[layer] for layer in LAYERS),
         "Mean (95% CI)",
+        "Cost / doc",
     ]
     table = [
         [
@@ -385,6 +403,7 @@ def _overall_table(rows: Sequence[BoardRow]) -> str:
             md_text(row.entry.exposure),
             *(_fmt(row.entry.metric(layer, PRIMARY[layer])) for layer in LAYERS),
             _ci(row.intervals["mean"], bold=True),
+            row.entry.cost(),
         ]
         for row in rows
     ]

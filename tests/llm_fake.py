@@ -44,7 +44,7 @@ def requested_layers(request: dict[str, Any]) -> list[str]:
 
 
 def article(request: dict[str, Any]) -> str:
-    text = str(request["messages"][1]["content"])
+    text = " ".join(str(m.get("content", "")) for m in request.get("messages", []))
     match = re.search(r"Article:\n<<<\n(.*?)\n>>>", text, re.S)
     return match.group(1) if match else ""
 

@@ -4,11 +4,11 @@ A model names what it found by text; troopbench scores spans. For each answer
 the :class:`Grounder` of a document tries, in order:
 
 1. an **exact** occurrence of the answer (trimmed of surrounding whitespace
-   and quotes) in the text; occurrences that start and end on word
-   boundaries come first, in text order, then the others. Successive answers
-   with the same text take successive occurrences, so three answers "Iraq"
-   land on the first three mentions of Iraq;
-2. a **case-insensitive** occurrence, with the same rule;
+   and quotes) in the text that starts and ends on word boundaries, in text
+   order; successive answers with the same text take successive occurrences,
+   so three answers "Iraq" land on the first three mentions of Iraq;
+2. a **case-insensitive** occurrence on word boundaries, with the same rule;
+   then an exact, then a case-insensitive occurrence inside longer words;
 3. a **fuzzy** match: the run of whole words of the text (as many words as
    the answer, give or take one) most similar to the answer by
    :class:`difflib.SequenceMatcher` ratio on lowercased text, if that ratio is
@@ -24,7 +24,6 @@ Exact matches count as ``exact``; case-insensitive and fuzzy ones as
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -74,7 +73,6 @@ class Grounder:
             raise ValueError(f"the fuzzy threshold must lie in (0, 1], not {threshold}")
         self.text = text
         self.threshold = threshold
-        self._used: dict[str, set[int]] = defaultdict(set)  # per answer key: taken starts
         self._taken: set[tuple[int, int]] = set()
         self._words: list[tuple[int, int]] | None = None
         self.counts = AlignmentCounts()
@@ -84,10 +82,11 @@ class Grounder:
         needle = answer.strip(_TRIM)
         if not needle:
             return self._count(Alignment(None, None, "unaligned"))
-        for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
-            found = self._next_occurrence(needle, flags)
-            if found is not None:
-                return self._count(Alignment(found[0], found[1], how))
+        for bounded in (True, False):
+            for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
+                found = self._next_occurrence(needle, flags, bounded)
+                if found is not None:
+                    return self._count(Alignment(found[0], found[1], how))
         fuzzy = self._fuzzy(needle)
         if fuzzy is not None:
             return self._count(Alignment(fuzzy[0], fuzzy[1], "fuzzy"))
@@ -104,16 +103,12 @@ class Grounder:
             self._taken.add((alignment.start, alignment.end))
         return alignment
 
-    def _next_occurrence(self, needle: str, flags: int) -> tuple[int, int] | None:
-        key = f"{flags}:{needle.lower() if flags else needle}"
-        spans = [(m.start(), m.end()) for m in re.finditer(re.escape(needle), self.text, flags)]
-        ordered = [s for s in spans if _boundary(self.text, *s)]
-        ordered += [s for s in spans if not _boundary(self.text, *s)]
-        used = self._used[key]
-        for start, end in ordered:
-            if start not in used:
-                used.add(start)
-                return start, end
+    def _next_occurrence(self, needle: str, flags: int, bounded: bool) -> tuple[int, int] | None:
+        """The first occurrence no earlier answer has taken, on word boundaries or not."""
+        for m in re.finditer(re.escape(needle), self.text, flags):
+            span = (m.start(), m.end())
+            if span not in self._taken and _boundary(self.text, *span) == bounded:
+                return span
         return None
 
     def _word_spans(self) -> list[tuple[int, int]]:
