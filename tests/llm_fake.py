@@ -75,6 +75,10 @@ def completion_body(content: str, model: str = "fake-model") -> bytes:
     ).encode("utf-8")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many clients at once (the default backlog is 5)
+
+
 Script = list[Reply] | Callable[[dict[str, Any], int], Reply]
 
 
@@ -88,7 +92,7 @@ class FakeServer:
         self.headers: list[dict[str, str]] = []
         self.times: list[float] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -275,3 +275,49 @@ def test_backoff_delay(
     attempt: int, rng: float, retry_after: float | None, expected: float
 ) -> None:
     assert backoff_delay(attempt, 1.0, 30.0, retry_after, lambda: rng) == pytest.approx(expected)
+
+
+# ------------------------------------------------------------------ fast schema check
+
+_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(-2, 2, allow_nan=False),
+    st.sampled_from(["GPE", "DATE", "FAVOR", "exact", "current", "x", "BEFORE"]),
+)
+_KEYS = st.sampled_from(["text", "type", "value", "mod", "holder", "label", "evidence",
+                         "location", "force", "qualifier", "time", "entities", "timexes",
+                         "troop_counts", "stances", "extra"])  # fmt: skip
+_JSON = st.recursive(
+    _LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=6)),
+    max_leaves=12,
+)
+
+
+@given(st.sampled_from(sorted(TASKS)), st.booleans(), _JSON)
+def test_fast_check_never_accepts_what_jsonschema_rejects(
+    layer: str, combined: bool, value: object
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from systems.llm.parsing import plainly_valid
+
+    tasks = list(TASKS.values()) if combined else [TASKS[layer]]
+    schema = prompts.answer_schema(tasks)
+    # also wrap the value the way an answer is shaped, so valid answers are reached
+    for candidate in (value, {t.layer: [value] for t in tasks}, {t.layer: [] for t in tasks}):
+        if plainly_valid(candidate, schema):
+            assert Draft202012Validator(schema).is_valid(candidate)
+    assert plainly_valid({t.layer: [] for t in tasks}, schema)
+
+
+def test_fast_check_accepts_gold_shaped_answers() -> None:
+    from systems.llm.parsing import plainly_valid
+
+    gold = load_gold()
+    for gdoc in gold:
+        for layer, task in TASKS.items():
+            answer = {layer: [item for _, item in task.examples(gdoc, gold.registry)]}
+            assert plainly_valid(answer, task.answer_schema()), (gdoc.doc_id, layer)

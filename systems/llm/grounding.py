@@ -13,9 +13,14 @@ the :class:`Grounder` of a document tries, in order:
    the answer, give or take one) most similar to the answer by
    :class:`difflib.SequenceMatcher` ratio on lowercased text, if that ratio is
    at least ``threshold`` (default 0.85) and the run is not already taken by
-   an earlier answer;
+   an earlier answer. For answers of four words or more, only runs holding at
+   least half of the answer's words are compared (a run that similar shares
+   most words in practice; this keeps a sentence-long answer to a few ms);
 4. otherwise the answer stays **offset-free**: it keeps its text and is
    scored by name.
+
+``reuse=True`` (used for stance evidence, which several answers may share)
+ignores what earlier answers took and always returns the first match.
 
 Exact matches count as ``exact``; case-insensitive and fuzzy ones as
 ``fuzzy``; the rest as ``unaligned`` (see :class:`Alignment`).
@@ -24,6 +29,7 @@ Exact matches count as ``exact``; case-insensitive and fuzzy ones as
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -75,19 +81,23 @@ class Grounder:
         self.threshold = threshold
         self._taken: set[tuple[int, int]] = set()
         self._words: list[tuple[int, int]] | None = None
+        self._lowered: list[str] = []
+        self._occurrences: dict[tuple[str, int], list[tuple[tuple[int, int], bool]]] = {}
         self.counts = AlignmentCounts()
 
-    def locate(self, answer: str) -> Alignment:
-        """Ground one answer; later calls with the same text take later occurrences."""
+    def locate(self, answer: str, *, reuse: bool = False) -> Alignment:
+        """Ground one answer; later calls with the same text take later occurrences
+        (unless ``reuse``)."""
         needle = answer.strip(_TRIM)
         if not needle:
             return self._count(Alignment(None, None, "unaligned"))
+        taken = frozenset() if reuse else self._taken
         for bounded in (True, False):
             for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
-                found = self._next_occurrence(needle, flags, bounded)
+                found = self._next_occurrence(needle, flags, bounded, taken)
                 if found is not None:
                     return self._count(Alignment(found[0], found[1], how))
-        fuzzy = self._fuzzy(needle)
+        fuzzy = self._fuzzy(needle, taken)
         if fuzzy is not None:
             return self._count(Alignment(fuzzy[0], fuzzy[1], "fuzzy"))
         return self._count(Alignment(None, None, "unaligned"))
@@ -103,32 +113,49 @@ class Grounder:
             self._taken.add((alignment.start, alignment.end))
         return alignment
 
-    def _next_occurrence(self, needle: str, flags: int, bounded: bool) -> tuple[int, int] | None:
-        """The first occurrence no earlier answer has taken, on word boundaries or not."""
-        for m in re.finditer(re.escape(needle), self.text, flags):
-            span = (m.start(), m.end())
-            if span not in self._taken and _boundary(self.text, *span) == bounded:
+    def _next_occurrence(
+        self, needle: str, flags: int, bounded: bool, taken: Set[tuple[int, int]]
+    ) -> tuple[int, int] | None:
+        """The first occurrence not in ``taken``, on word boundaries or not."""
+        key = (needle, flags)
+        if key not in self._occurrences:
+            self._occurrences[key] = [
+                ((m.start(), m.end()), _boundary(self.text, m.start(), m.end()))
+                for m in re.finditer(re.escape(needle), self.text, flags)
+            ]
+        for span, on_boundary in self._occurrences[key]:
+            if on_boundary == bounded and span not in taken:
                 return span
         return None
 
     def _word_spans(self) -> list[tuple[int, int]]:
         if self._words is None:
             self._words = [(m.start(), m.end()) for m in _WORD.finditer(self.text)]
+            self._lowered = [self.text[s:e].lower() for s, e in self._words]
         return self._words
 
-    def _fuzzy(self, needle: str) -> tuple[int, int] | None:
+    def _fuzzy(self, needle: str, taken: Set[tuple[int, int]]) -> tuple[int, int] | None:
         target = needle.lower()
+        needle_words = set(_WORD.findall(target))
         n = max(1, len(_WORD.findall(needle)))
         words = self._word_spans()
+        # long answers: only runs holding at least half of the answer's words
+        shared = [w in needle_words for w in self._lowered] if n >= 4 else None
         best: tuple[float, int, int] | None = None
         matcher = SequenceMatcher(autojunk=False)
         matcher.set_seq2(target)
         for size in (n, n - 1, n + 1):
             if size < 1:
                 continue
+            hits = sum(shared[:size]) if shared is not None else 0
             for i in range(len(words) - size + 1):
+                if shared is not None:
+                    if i:
+                        hits += shared[i + size - 1] - shared[i - 1]
+                    if 2 * hits < n:
+                        continue
                 start, end = words[i][0], words[i + size - 1][1]
-                if (start, end) in self._taken:
+                if (start, end) in taken:
                     continue
                 matcher.set_seq1(self.text[start:end].lower())
                 if matcher.real_quick_ratio() < self.threshold:

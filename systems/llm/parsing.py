@@ -8,14 +8,20 @@ the text was cut off, keeps the longest prefix that ends after a complete
 list item and closes the open brackets. The result must then validate
 against the request's JSON Schema; the problem found otherwise is returned
 (and sent back to the model in the one repair request).
+
+Validation has a fast path: :func:`plainly_valid` checks the small subset of
+JSON Schema the answer schemas use (``type``, ``properties``, ``required``,
+``additionalProperties: false``, ``items``, ``enum``, ``minimum``) and only
+ever says "valid" when the full validator would; anything else (a problem,
+or a keyword it does not know) goes to :mod:`jsonschema`, which gives the
+verdict and the message. A property test cross-checks the two.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -29,15 +35,6 @@ class Reading:
     value: Mapping[str, Any] | None
     problem: str
     salvaged: bool = False
-
-
-@lru_cache(maxsize=64)
-def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
-
-
-def validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
-    return _validator(json.dumps(schema, sort_keys=True))
 
 
 def _strip(text: str) -> str:
@@ -81,8 +78,88 @@ def _salvage(text: str) -> Any:
     raise ValueError("nothing complete to salvage")
 
 
-def read_answer(text: str, schema: Mapping[str, Any]) -> Reading:
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "object": (dict,),
+    "array": (list,),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+_KNOWN = frozenset(
+    {"type", "properties", "required", "additionalProperties", "items", "enum", "minimum"}
+)
+
+
+Check = Callable[[Any], bool]
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def _compile(schema: Mapping[str, Any]) -> Check:
+    """A checker for ``schema``: True only when the value is valid (module doc)."""
+    if not isinstance(schema, Mapping) or not _KNOWN.issuperset(schema):
+        return _never
+    checks: list[Check] = []
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = [kinds] if isinstance(kinds, str) else list(kinds)
+        allowed = frozenset(t for name in names for t in _TYPES.get(name, ()))
+        checks.append(lambda v: type(v) in allowed)
+    if "enum" in schema:
+        members = [(type(e), e) for e in schema["enum"]]
+        checks.append(lambda v: any(type(v) is t and v == e for t, e in members))
+    minimum = schema.get("minimum")
+    if minimum is not None:
+        checks.append(lambda v: type(v) in (int, float) and v >= minimum)
+    properties = {k: _compile(sub) for k, sub in schema.get("properties", {}).items()}
+    required = tuple(schema.get("required", ()))
+    extra = schema.get("additionalProperties", True)
+    if extra is not True and extra is not False:
+        return _never
+    closed = extra is False
+    names = frozenset(properties)
+
+    def check_object(v: Any) -> bool:
+        if type(v) is not dict:
+            return True
+        if any(k not in v for k in required) or (closed and not names.issuperset(v)):
+            return False
+        return all(properties[k](item) for k, item in v.items() if k in properties)
+
+    checks.append(check_object)
+    if "items" in schema:
+        item_check = _compile(schema["items"])
+        checks.append(lambda v: type(v) is not list or all(map(item_check, v)))
+    return lambda v: all(check(v) for check in checks)
+
+
+class AnswerSchema:
+    """A JSON Schema with its fast checker and (built when first needed) its validator."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self.fast = _compile(schema)
+        self._validator: Draft202012Validator | None = None
+
+    def validator(self) -> Draft202012Validator:
+        if self._validator is None:
+            self._validator = Draft202012Validator(dict(self.schema))
+        return self._validator
+
+
+def plainly_valid(value: Any, schema: Mapping[str, Any]) -> bool:
+    """True only if ``value`` is valid under ``schema`` (a subset of JSON Schema;
+    False means "ask the full validator", see module doc)."""
+    return _compile(schema)(value)
+
+
+def read_answer(text: str, schema: Mapping[str, Any] | AnswerSchema) -> Reading:
     """Parse leniently, salvage a cut-off answer, validate (module doc)."""
+    checked = schema if isinstance(schema, AnswerSchema) else AnswerSchema(schema)
     body = _strip(text).strip()
     if body.startswith("{") and body.endswith("```"):
         body = body[: body.rfind("}") + 1]
@@ -95,7 +172,9 @@ def read_answer(text: str, schema: Mapping[str, Any]) -> Reading:
             salvaged = True
         except ValueError:
             return Reading(None, f"not JSON ({exc.msg} at character {exc.pos})")
-    errors = sorted(validator_for(schema).iter_errors(value), key=lambda e: list(e.path))
+    if checked.fast(value):
+        return Reading(value, "", salvaged)
+    errors = sorted(checked.validator().iter_errors(value), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = "/" + "/".join(map(str, first.absolute_path))

@@ -25,6 +25,7 @@ from typing import Any
 from benchmark.corpus import Document
 from benchmark.gold import Gold
 from systems.llm.layer import LayerTask, combined_schema
+from systems.llm.parsing import AnswerSchema
 
 SYSTEM = (
     "You are an information extraction engine working for an evaluation benchmark. "
@@ -56,6 +57,17 @@ def document_block(document: Document) -> str:
 
 def answer_schema(tasks: Sequence[LayerTask]) -> dict[str, Any]:
     return tasks[0].answer_schema() if len(tasks) == 1 else combined_schema(tasks)
+
+
+_CHECKERS: dict[tuple[str, ...], AnswerSchema] = {}
+
+
+def answer_checker(tasks: Sequence[LayerTask]) -> AnswerSchema:
+    """The answer schema of ``tasks`` with its checkers, built once per layer set."""
+    key = tuple(t.layer for t in tasks)
+    if key not in _CHECKERS:
+        _CHECKERS[key] = AnswerSchema(answer_schema(tasks))
+    return _CHECKERS[key]
 
 
 def user_message(

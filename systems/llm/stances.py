@@ -48,7 +48,7 @@ def convert(
             continue
         evidence: tuple[EvidenceSpan, ...] = ()
         if item["evidence"].strip():
-            where = grounder.locate(item["evidence"])
+            where = grounder.locate(item["evidence"], reuse=True)
             if where.start is not None and where.end is not None:
                 text = document.text[where.start : where.end]
                 evidence = (EvidenceSpan(where.start, where.end, text),)

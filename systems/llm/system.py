@@ -239,7 +239,8 @@ class LLMSystem:
         return prompts.select_examples(self._gold, document.doc_id, group, self.settings.shots)
 
     def _ask(self, client: ChatClient, document: Document, group: Sequence[LayerTask]) -> _Asked:
-        schema = prompts.answer_schema(group)
+        checker = prompts.answer_checker(group)
+        schema = checker.schema
         messages = prompts.messages(document, group, self._examples(document, group))
         usage = Usage()
         exchanges: list[str] = []
@@ -263,7 +264,7 @@ class LLMSystem:
                 seconds=round(answer.seconds, 3),
                 retries=answer.retries,
             )
-            reading = read_answer(answer.text, schema)
+            reading = read_answer(answer.text, checker)
             outcome = "valid" if reading.value is not None else f"invalid: {reading.problem}"
             if reading.value is not None and reading.salvaged:
                 outcome = "valid (salvaged from a cut-off answer)"
