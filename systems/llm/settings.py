@@ -25,7 +25,7 @@ max-tokens         cap on output tokens per request (default 1024)         yes
 structured         ``auto``, ``json_schema``, ``json_object`` (llama.cpp)  yes
                    or ``none`` (plain JSON); default auto
 fuzzy              grounding threshold in (0, 1] (default 0.85)            yes
-request-timeout    seconds per HTTP request (default 60)                   no
+request-timeout    seconds per HTTP request (default 120)                  no
 retries            retries of a transient failure (default 4)              no
 backoff            first backoff delay, seconds (default 1)                no
 max-requests       cap on the run's requests (default none)                no
@@ -72,7 +72,7 @@ class Settings:
     max_tokens: int = 1024
     structured: str = "auto"
     fuzzy: float = 0.85
-    request_timeout: float = 60.0
+    request_timeout: float = 120.0
     retries: int = 4
     backoff: float = 1.0
     max_requests: int | None = None
