@@ -540,7 +540,8 @@ def build_results(
 
     ``exposure`` is the system's declaration (:func:`benchmark.systems.declared_exposure`);
     without one the file says ``undeclared``. ``options`` (the system's
-    output-changing options) go into the ``system`` block; ``usage`` (per
+    output-changing options) go into the ``system`` block, with a one-line
+    signature of the system (name, version, options); ``usage`` (per
     document) becomes the ``cost`` block.
     """
     signature = current_signature(gold.sha256)
@@ -561,6 +562,9 @@ def build_results(
     }
     if options:
         system_block["options"] = {k: options[k] for k in sorted(options)}
+        system_block["signature"] = "|".join(
+            [f"{system}:{version}", *(f"{k}:{options[k]}" for k in sorted(options))]
+        )
     extra = {"cost": cost_block(usage)} if usage else {}
     return {
         "format": RESULTS_FORMAT,

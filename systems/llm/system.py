@@ -85,6 +85,9 @@ class LLMSystem:
     """An LLM behind any OpenAI-compatible server, zero-shot from written definitions."""
 
     parallel = "thread"
+    #: what the model saw of the test articles (k-shot builds set "leave-one-out")
+    exposure = "none"
+    exposure_note = "prompts written from the label definitions; no article or guideline text"
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:
         self._raw_options = dict(options or {})
