@@ -270,3 +270,17 @@ def test_cli_rejects_bad_options(tmp_path: Path) -> None:
         args = [sys.executable, "-m", "benchmark.cli", "run", "llm", *extra, "--no-leaderboard"]
         done = subprocess.run(args, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and message in done.stderr
+
+
+def test_metered_systems_skip_the_predictions_cache(tmp_path: Path) -> None:
+    """Their usage lives in their response cache; the predictions cache would lose it."""
+    from benchmark.cache import PredictionCache
+
+    documents = [g.document for g in GOLD][:2]
+    cache = PredictionCache(tmp_path / "predictions")
+    with FakeServer() as server:
+        first = run_system(llm(server, tmp_path, layers="entities"), documents, cache=cache)
+        second = run_system(llm(server, tmp_path, layers="entities"), documents, cache=cache)
+        assert len(server.requests) == 2  # the second run came from the response cache
+    assert first.cached == second.cached == ()
+    assert first.usage == second.usage and sum(u.requests for u in first.usage.values()) == 2

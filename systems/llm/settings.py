@@ -25,7 +25,8 @@ max-tokens         cap on output tokens per request (default 1024)         yes
 structured         ``auto``, ``json_schema``, ``json_object`` (llama.cpp)  yes
                    or ``none`` (plain JSON); default auto
 fuzzy              grounding threshold in (0, 1] (default 0.85)            yes
-request-timeout    seconds per HTTP request (default 120)                  no
+request-timeout    seconds per HTTP request (default 120; 900 with serve,  no
+                   whose single-slot server queues concurrent requests)
 retries            retries of a transient failure (default 4)              no
 backoff            first backoff delay, seconds (default 1)                no
 max-requests       cap on the run's requests (default none)                no
@@ -72,7 +73,7 @@ class Settings:
     max_tokens: int = 1024
     structured: str = "auto"
     fuzzy: float = 0.85
-    request_timeout: float = 120.0
+    request_timeout: float | None = None
     retries: int = 4
     backoff: float = 1.0
     max_requests: int | None = None
@@ -80,6 +81,12 @@ class Settings:
     response_cache: bool = True
     cache_dir: Path | None = None
     server_ctx: int = 8192
+
+    def timeout(self) -> float:
+        """Seconds per HTTP request: as given, else 900 for a local server, else 120."""
+        if self.request_timeout is not None:
+            return self.request_timeout
+        return 900.0 if self.serve else 120.0
 
     def model_label(self) -> str:
         """The model as configured (the served file's stem for ``serve``)."""
@@ -212,6 +219,6 @@ def parse_settings(options: Mapping[str, str]) -> Settings:
         raise SystemOptionError("give base-url or serve, not both")
     if settings.max_tokens < 1:
         raise SystemOptionError("option max-tokens: must be at least 1")
-    if settings.request_timeout <= 0:
+    if settings.request_timeout is not None and settings.request_timeout <= 0:
         raise SystemOptionError("option request-timeout: must be positive")
     return settings

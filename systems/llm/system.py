@@ -176,7 +176,7 @@ class LLMSystem:
             self._client = ChatClient(
                 base_url,
                 api_key,
-                timeout=s.request_timeout,
+                timeout=s.timeout(),
                 max_retries=s.retries,
                 backoff=s.backoff,
                 budget=self._budget,
