@@ -218,11 +218,13 @@ def read_options(config: pytest.Config) -> Options:
 
 
 def _system_options(config: pytest.Config, system: str | None) -> dict[str, str]:
+    pairs = config.getoption("troopbench_option") or []
+    if not pairs:  # an inert plugin imports nothing of troopbench
+        return {}
+    if system is None:
+        raise pytest.UsageError("--troopbench-option needs --troopbench-system")
     from benchmark.systems import SystemOptionError, parse_options
 
-    pairs = config.getoption("troopbench_option") or []
-    if pairs and system is None:
-        raise pytest.UsageError("--troopbench-option needs --troopbench-system")
     try:
         return parse_options(pairs)
     except SystemOptionError as exc:
