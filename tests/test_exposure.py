@@ -95,6 +95,7 @@ EXPECTED_BUILT_IN = {
     "recognizers-dates": "none",
     "spacy-md": "none",
     "spacy-sm-raw": "none",
+    "llm": "none",  # zero-shot by default; k-shot builds declare "leave-one-out"
 }
 
 
