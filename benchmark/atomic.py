@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _target_mode(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
@@ -15,10 +30,16 @@ def write_text_atomic(path: Path, text: str, *, durable: bool = True) -> None:
     so that a power cut cannot leave an empty file under the final name; the
     predictions cache, which can always be rebuilt, skips that cost.
     On any failure the temporary file is removed and the error re-raised.
+
+    The file gets the mode a plain ``open(path, "w")`` would give it: that of
+    the file it replaces, else ``0o666`` less the user's umask (``mkstemp``
+    alone would make every file ``0o600``).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _target_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             if durable:

@@ -24,10 +24,12 @@ the extraction gave; reading does not run the JSON Schema validation again
 (the items were validated when extracted, and the checksum says they are the
 ones written), which keeps a hit much cheaper than an extraction.
 
-What the key does not see: anything else a system's output depends on
-without a change of its version (for example a model trained on the gold
-annotations, as ``stance-lr`` is). Such a system should put what it depends
-on in its version, or be run with ``--no-cache``.
+The version the runner files entries under is the system's version plus a
+hash of its source files (:func:`benchmark.runner.cache_version`): editing a
+system without bumping its version is a miss, not a stale hit. What the key
+does not see: anything else a system's output depends on (data files, a
+model trained on the gold annotations, as ``stance-lr`` is). Such a system
+should put what it depends on in its version, or be run with ``--no-cache``.
 
 Only completed extractions are stored (including their item errors: they are
 a deterministic property of the output). An extraction that raised or timed

@@ -7,25 +7,36 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmark.cliutil import (
+    EXIT_ABORTED,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    load_gold_or_report,
+)
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
 if TYPE_CHECKING:
+    from typing import Any
+
     from benchmark.gold import Gold
     from benchmark.signature import StatsSettings
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
-EXIT_ABORTED = 4
 
 EPILOG = """\
 exit codes:
   0  success
-  1  invalid input (gold or predictions problems), a stale LEADERBOARD.md with --check,
+  1  invalid input: a gold problem, a rejected line or item in a predictions file
+     (the rest is still scored and written), an unreadable, tampered or incomparable
+     results file (leaderboard, compare), a stale LEADERBOARD.md with --check,
      or a failed publish (no token, offline, Hub error)
-  2  usage error: bad arguments, unknown system name
+  2  usage error: bad arguments, unknown system name, a system that cannot be built,
+     two systems with one name, results of another source without --force
   3  a requested system is unavailable here (optional dependency missing)
   4  a run stopped by --fail-fast
+  130  interrupted (Ctrl-C); no file is left half-written
 
 Paths default to the current directory: results/ and LEADERBOARD.md.
 """
@@ -41,15 +52,7 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    from benchmark.gold import GoldError, load_gold
-
-    try:
-        return load_gold(args.gold, args.seeds)
-    except GoldError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"troopbench: the gold is invalid ({len(exc.problems)} problem(s))", file=sys.stderr)
-        return None
+    return load_gold_or_report(args)
 
 
 # ---------------------------------------------------------------- commands
@@ -142,8 +145,9 @@ def _plots_dir(args: argparse.Namespace) -> Path:
 
 def _leaderboard_files(
     gold: Gold, args: argparse.Namespace, only: Sequence[str] | None = None
-) -> dict[Path, str]:
-    """LEADERBOARD.md and its plots (path → text), as the results say they should be.
+) -> tuple[dict[Path, str], list[str]]:
+    """LEADERBOARD.md and its plots (path → text), as the results say they should be,
+    and one line per results file that is not ranked (unreadable or not comparable).
 
     ``only``: the leaderboard of the systems of these exposures alone, and no plots.
     """
@@ -160,8 +164,9 @@ def _leaderboard_files(
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
+    loaded = load_results(args.results, gold.sha256, units)
     text, svgs = build(
-        load_results(args.results, gold.sha256, units),
+        loaded,
         current_signature(gold.sha256, settings).line(),
         read_notes(args.results / "NOTES.md"),
         None if only else links,
@@ -170,17 +175,31 @@ def _leaderboard_files(
     )
     files = {args.leaderboard: text}
     if only:
-        return files
+        return files, loaded.problems()
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
-    return files
+    return files, loaded.problems()
 
 
-def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> None:
+def _print_problems(problems: Sequence[str], results: Path) -> None:
+    for line in problems:
+        print(f"troopbench: {results / line}", file=sys.stderr)
+    if problems:
+        print(
+            f"troopbench: {len(problems)} results file(s) not ranked; see above",
+            file=sys.stderr,
+        )
+
+
+def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
+    """Write LEADERBOARD.md and its plots; the problems found are printed and returned."""
     from benchmark.atomic import write_text_atomic
 
-    for path, text in _leaderboard_files(gold, args).items():
+    files, problems = _leaderboard_files(gold, args)
+    for path, text in files.items():
         write_text_atomic(path, text)
         print(f"wrote {path}")
+    _print_problems(problems, args.results)
+    return problems
 
 
 def _print_summary(results: dict[str, object]) -> None:
@@ -218,6 +237,34 @@ def _print_summary(results: dict[str, object]) -> None:
         )
 
 
+def _open_system(
+    ref: str, memory_limit: int | None, options: dict[str, str] | None = None
+) -> object:
+    """A supervisor whose first worker has built ``ref`` with ``options`` (the system
+    never runs here)."""
+    import os
+
+    from benchmark.supervisor import Supervisor, SystemSpec
+
+    paths = (os.getcwd(),) if ":" in ref else ()  # module:attr from the current folder
+    spec = SystemSpec(ref=ref, paths=paths, options=tuple((options or {}).items()))
+    return Supervisor(spec, memory_limit=memory_limit)
+
+
+def _owner_conflict(path: Path, source: str) -> str | None:
+    """Another source's results at ``path``: its source, else None."""
+    import json
+
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        old = str(data["system"].get("source", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return old if old and old != source else None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from benchmark.runner import (
         RunAborted,
@@ -230,14 +277,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_predictions_atomic,
         write_responses_atomic,
     )
+    from benchmark.supervisor import Supervisor, WorkerError
     from benchmark.systems import (
         SystemNotFound,
         SystemOptionError,
-        SystemUnavailable,
         available_names,
-        declared_exposure,
-        load_system,
         parse_options,
+        resolve_ref,
     )
 
     names = list(args.names)
@@ -257,72 +303,107 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("troopbench run: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    if args.memory_limit is not None and args.memory_limit < 1:
+        print("troopbench run: --memory-limit must be at least 1 (MiB)", file=sys.stderr)
+        return EXIT_USAGE
+    for name in names:
+        try:
+            resolve_ref(name)
+        except SystemNotFound as exc:
+            print(f"troopbench: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
     documents = [d.document for d in gold]
     status = EXIT_OK
-    # build every system first: a wrong name fails before any system has run
-    systems = []
-    for name in names:
-        try:
-            systems.append((name, load_system(name, options)))
-        except (SystemNotFound, SystemOptionError) as exc:
-            print(f"troopbench: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except SystemUnavailable as exc:
-            print(f"troopbench: {exc}", file=sys.stderr)
-            if not args.all:  # --all runs what is installed and says what is not
-                status = EXIT_UNAVAILABLE
-    cache = None
-    if not args.no_cache:
-        from benchmark.cache import PredictionCache
+    # build every system first, each in its own worker: a wrong name, an
+    # unavailable system or a clash of names fails before any document runs
+    supervisors: list[Supervisor] = []
+    try:
+        for name in names:
+            try:
+                supervisors.append(_open_system(name, args.memory_limit, options))  # type: ignore[arg-type]
+            except WorkerError as exc:
+                print(f"troopbench: {exc.message}", file=sys.stderr)
+                if exc.kind == "unavailable":
+                    if not args.all:  # --all runs what is installed and says what is not
+                        status = EXIT_UNAVAILABLE
+                    continue
+                return EXIT_USAGE
+        seen: dict[str, str] = {}
+        for sup in supervisors:
+            key = results_path(args.results, sup.info.name).name
+            source = sup.spec.source()
+            if key in seen:
+                print(
+                    f"troopbench: {seen[key]} and {source} both write {key} "
+                    f"(system name {sup.info.name!r}); rename one",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            seen[key] = source
+            other = _owner_conflict(results_path(args.results, sup.info.name), source)
+            if other is not None and not args.force:
+                print(
+                    f"troopbench: {results_path(args.results, sup.info.name)} holds results of "
+                    f"{other}, not of {source}; rename the system, or use --force to replace them",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+        cache = None
+        if not args.no_cache:
+            from benchmark.cache import PredictionCache
 
-        cache = PredictionCache(args.cache_dir)
-    for ref, system in systems:
-        print(
-            f"running {system.name} {system.version} on {len(documents)} documents", file=sys.stderr
-        )
-        try:
-            outcome = run_system(
-                system,
-                documents,
-                timeout=args.timeout,
-                fail_fast=args.fail_fast,
-                progress=sys.stderr,
-                cache=cache,
-                jobs=args.jobs,
-                # a worker process can rebuild a system from its name only without options
-                system_ref=None if options else ref,
-            )
-        except RunAborted as exc:
-            print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
-            return EXIT_ABORTED
-        close = getattr(system, "close", None)
-        if callable(close):  # e.g. a local model server the system started
-            close()
-        if cache is not None and not outcome.usage:  # metered systems cache their responses
+            cache = PredictionCache(args.cache_dir)
+        for sup in supervisors:
+            info = sup.info
             print(
-                f"  {system.name}: {len(outcome.cached)} of {len(documents)} documents "
-                f"from the cache ({cache.directory})",
+                f"running {info.name} {info.version} on {len(documents)} documents "
+                f"(worker started in {sup.start_seconds:.2f} s)",
                 file=sys.stderr,
             )
-        for error in outcome.errors:
-            print(f"  recorded: {error}", file=sys.stderr)
-        results = score_outcome(gold, outcome, declared_exposure(system))
-        path = results_path(args.results, system.name)
-        write_json_atomic(path, results)
-        print(f"{system.name}: wrote {path}")
-        path = predictions_path(args.results, system.name)
-        write_predictions_atomic(path, outcome.predictions)
-        print(f"{system.name}: wrote {path}")
-        if outcome.usage:
-            path = responses_path(args.results, system.name)
-            write_responses_atomic(path, outcome.exchanges)
-            print(f"{system.name}: wrote {path}")
-        _print_summary(results)
+            try:
+                outcome = run_system(
+                    None,
+                    documents,
+                    timeout=args.timeout,
+                    fail_fast=args.fail_fast,
+                    progress=sys.stderr,
+                    cache=cache,
+                    jobs=args.jobs,
+                    supervisor=sup,
+                )
+            except RunAborted as exc:
+                print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
+                return EXIT_ABORTED
+            finally:
+                sup.close()  # the worker closes its system (e.g. a local model server)
+            if cache is not None and not info.metered:  # metered systems cache their responses
+                print(
+                    f"  {info.name}: {len(outcome.cached)} of {len(documents)} documents "
+                    f"from the cache ({cache.directory})",
+                    file=sys.stderr,
+                )
+            for error in outcome.errors:
+                print(f"  recorded: {error}", file=sys.stderr)
+            results = score_outcome(gold, outcome)
+            path = predictions_path(args.results, info.name)
+            write_predictions_atomic(path, outcome.predictions)
+            print(f"{info.name}: wrote {path}")
+            if outcome.usage:
+                path = responses_path(args.results, info.name)
+                write_responses_atomic(path, outcome.exchanges)
+                print(f"{info.name}: wrote {path}")
+            path = results_path(args.results, info.name)
+            write_json_atomic(path, results)
+            print(f"{info.name}: wrote {path}")
+            _print_summary(results)
+    finally:
+        for sup in supervisors:
+            sup.close()
     if not args.no_leaderboard:
-        _rebuild_leaderboard(gold, args)
+        _rebuild_leaderboard(gold, args)  # problems with other results files are printed
     return status
 
 
@@ -355,13 +436,18 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"troopbench score: no such file: {args.predictions}", file=sys.stderr)
         return EXIT_USAGE
     texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
-    loaded = load_predictions(args.predictions, texts)
-    for error in loaded.errors:
-        print(f"  {error}", file=sys.stderr)
+    with _progress(args.predictions.stat().st_size, "reading", "B") as bar:
+        loaded = load_predictions(args.predictions, texts, progress=bar.update)
+    _print_errors(loaded.errors)
     attempted = loaded.attempted()
     if not attempted:
         print(f"troopbench score: {args.predictions} attempts no layer", file=sys.stderr)
         return EXIT_INVALID
+    items = sum(
+        len(getattr(d, layer) or ()) for d in loaded.documents.values() for layer in attempted
+    )
+    if items >= LARGE_INPUT:  # the bar above is gone; say what takes the time now
+        print(f"scoring {items:,} items of {len(loaded.documents)} documents ...", file=sys.stderr)
     evaluation = evaluate(gold, loaded.documents, attempted)
     results = build_results(
         gold,
@@ -371,16 +457,51 @@ def cmd_score(args: argparse.Namespace) -> int:
         errors=loaded.errors,
         exposure=exposure,
     )
-    path = results_path(args.results, args.name)
-    write_json_atomic(path, results)
-    print(f"{args.name}: wrote {path}")
     path = predictions_path(args.results, args.name)
     write_predictions_atomic(path, loaded.documents)
+    print(f"{args.name}: wrote {path}")
+    path = results_path(args.results, args.name)
+    write_json_atomic(path, results)
     print(f"{args.name}: wrote {path}")
     _print_summary(results)
     if args.leaderboard_rebuild:
         _rebuild_leaderboard(gold, args)
+    if loaded.errors:
+        print(
+            f"troopbench score: {len(loaded.errors)} problem(s) in {args.predictions}; "
+            "the rest was scored (each rejected item counts as spurious)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     return EXIT_OK
+
+
+#: At most this many problems are printed; all are counted.
+SHOWN_PROBLEMS = 100
+#: From this many predicted items on, ``score`` says when it starts scoring.
+LARGE_INPUT = 100_000
+
+
+def _print_errors(errors: Sequence[object]) -> None:
+    for error in errors[:SHOWN_PROBLEMS]:
+        print(f"  {error}", file=sys.stderr)
+    if len(errors) > SHOWN_PROBLEMS:
+        print(f"  ... and {len(errors) - SHOWN_PROBLEMS} more", file=sys.stderr)
+
+
+def _progress(total: int, label: str, unit: str = "it") -> Any:
+    """A progress bar on stderr (tqdm), shown only when stderr is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=label,
+        unit=unit,
+        unit_scale=unit == "B",
+        disable=not sys.stderr.isatty(),
+        leave=False,
+        file=sys.stderr,
+    )
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -410,56 +531,53 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if only is not None:
         # a filtered view is printed, never written over the committed leaderboard
-        sys.stdout.write(_leaderboard_files(gold, args, only)[args.leaderboard])
+        sys.stdout.write(_leaderboard_files(gold, args, only)[0][args.leaderboard])
         return EXIT_OK
-    files = _leaderboard_files(gold, args)
-    if args.check:
-        stale = False
-        for path, text in files.items():
-            ok, diff = check(path, text)
-            if not ok:
-                stale = True
-                if path.suffix == ".md":
-                    sys.stdout.write(diff)
-                else:
-                    state = "differs from the results" if path.is_file() else "is missing"
-                    sys.stdout.write(f"{path} {state}\n")
-                print(f"troopbench: {path} is stale; run `troopbench leaderboard`", file=sys.stderr)
-        if stale:
-            return EXIT_INVALID
-        print(f"{args.leaderboard} and its {len(files) - 1} plots are up to date")
-        return EXIT_OK
-    _rebuild_leaderboard(gold, args)
+    if not args.check:
+        return EXIT_INVALID if _rebuild_leaderboard(gold, args) else EXIT_OK
+    files, problems = _leaderboard_files(gold, args)
+    stale = False
+    for path, text in files.items():
+        ok, diff = check(path, text)
+        if not ok:
+            stale = True
+            if path.suffix == ".md":
+                sys.stdout.write(diff)
+            else:
+                state = "differs from the results" if path.is_file() else "is missing"
+                sys.stdout.write(f"{path} {state}\n")
+            print(f"troopbench: {path} is stale; run `troopbench leaderboard`", file=sys.stderr)
+    _print_problems(problems, args.results)
+    if stale or problems:
+        return EXIT_INVALID
+    print(f"{args.leaderboard} and its {len(files) - 1} plots are up to date")
     return EXIT_OK
 
 
 def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None, str]:
-    """A results file by system name (or path); (data, problem)."""
-    import json
-
-    from benchmark.runner import results_path, validate_results
+    """A results file by system name (or path), checked as the leaderboard checks it;
+    (data, problem)."""
+    from benchmark.leaderboard import read_entry
+    from benchmark.runner import results_path
 
     path = Path(name)
     if not (name.endswith(".json") and path.is_file()):
         path = results_path(results_dir, name)
     if not path.is_file():
         return None, f"no results file {path}"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"{path}: not valid JSON: {exc}"
-    problems = validate_results(data)
-    if problems:
-        return None, f"{path}: {problems[0]}"
-    return data, ""
+    entry, problem = read_entry(path)
+    if entry is None:
+        return None, f"{path}: {problem}"
+    return dict(entry.data), ""
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from benchmark.layers import LAYERS
+    from benchmark.leaderboard import signature_differences
     from benchmark.scoring import PRIMARY
-    from benchmark.signature import current_signature
+    from benchmark.signature import Signature
     from benchmark.stats import (
         UnitCounts,
         confidence_interval,
@@ -477,10 +595,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         loaded.append(data)
     a, b = loaded
     names = [str(d["system"]["name"]) for d in loaded]  # type: ignore[index]
-    hashes = {str(d["signature"]["gold_hash"]) for d in loaded}  # type: ignore[index]
-    if len(hashes) != 1:
+    differing = signature_differences(a["signature"], b["signature"])  # type: ignore[arg-type]
+    if differing:
+        fields = "; ".join(d.replace("(current:", f"({names[1]}:") for d in differing)
         print(
-            "troopbench compare: the two results were scored against different gold; re-run",
+            f"troopbench compare: {names[0]} and {names[1]} were scored differently, "
+            f"so they cannot be compared: {fields}",
             file=sys.stderr,
         )
         return EXIT_INVALID
@@ -532,7 +652,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]
     print(tabulate(rows, headers, tablefmt="simple", disable_numparse=True))
-    print(f"signature: {current_signature(hashes.pop(), settings).line()}")
+    signature = a["signature"]  # type: ignore[index]
+    scored = dict(signature["settings"])  # type: ignore[index]
+    scored.update(dict(settings.items()))
+    line = Signature(
+        str(signature["version"]),  # type: ignore[index]
+        str(signature["gold_hash"]),  # type: ignore[index]
+        tuple(scored.items()),
+    ).line()
+    print(f"signature: {line}")
     return EXIT_OK
 
 
@@ -564,9 +692,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INVALID
-    inputs = load_inputs(gold, results_file, predictions_file)
+    size = predictions_file.stat().st_size
+    with _progress(size, "reading", "B") as bar:
+        inputs = load_inputs(gold, results_file, predictions_file, progress=bar.update)
+    _print_errors(inputs.errors)
     output = args.output or Path(f"{results_file.stem}.report.html")
-    write_report(output, build_report(inputs, _stats_settings(args)))
+    with _progress(len(gold.documents), "report", "doc") as bar:
+        html = build_report(inputs, _stats_settings(args), progress=bar.update)
+    write_report(output, html)
     print(f"wrote {output}")
     return EXIT_OK
 
@@ -672,6 +805,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
+    p.add_argument(
+        "--memory-limit",
+        type=int,
+        default=None,
+        metavar="MIB",
+        help="let a system's worker grow by at most MIB mebibytes beyond its size once "
+        "the system is built; a document that needs more is recorded and a fresh worker "
+        "carries on (default: no limit)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace results written by a system from another source (entry point or "
+        "module:attr) under the same name",
+    )
     p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
     p.add_argument(
         "--jobs",
@@ -808,7 +956,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("\ntroopbench: interrupted; nothing half-written was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -54,6 +54,12 @@ the ``outcome-`` class on its first piece only; the other pieces carry
 ``class="hl cont"``). Items without offsets and rejected items have no place
 in the text; they are listed under it (``<li data-note="spurious"
 data-unplaced>``), so highlighted plus listed spurious items make SPU.
+
+Size is bounded: per document and layer at most :data:`MAX_SPURIOUS_SHOWN`
+spurious predictions are drawn, and at most :data:`MAX_ROWS` rows per
+table; the rest are counted in the legends and tables and announced as
+``… and N more`` (``data-hidden="N"``), so that a predictions file of many
+megabytes gives a report of a few.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import pairwise
@@ -70,12 +76,13 @@ from typing import Any
 
 from benchmark.atomic import write_text_atomic
 from benchmark.gold import Gold, GoldDocument
+from benchmark.inputs import read_json_file
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, EntityMention, PredictedEntity
 from benchmark.layers.stances import CONFLICT, LABELS
 from benchmark.layers.timexes import PredictedTimex, Timex, align_timexes
 from benchmark.layers.troops import pair_troops
-from benchmark.predictions import DocPredictions, load_predictions
+from benchmark.predictions import DocPredictions, ItemError, load_predictions
 from benchmark.scoring import PRIMARY, evaluate, resolved_stances, resolved_troops
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
 from benchmark.spans import align
@@ -386,16 +393,51 @@ def render_text(doc_id: str, text: str, layer: str, outcomes: Sequence[Outcome])
     return f'<div class="text" data-layer="{h(layer)}">' + "\n".join(paragraphs) + "</div>"
 
 
-def _notes(outcomes: Sequence[Outcome]) -> str:
+#: Spurious predictions shown per document and layer (highlighted or listed); the
+#: rest are counted in the legend and tables but not drawn, so that a huge
+#: predictions file cannot make a huge report. Gold items are always shown.
+MAX_SPURIOUS_SHOWN = 300
+#: Rows of a troop-count or stance table per document.
+MAX_ROWS = 300
+
+
+def bounded(outcomes: Sequence[Outcome]) -> tuple[list[Outcome], int]:
+    """The outcomes drawn in the report: all those involving a gold item, and the
+    first :data:`MAX_SPURIOUS_SHOWN` spurious ones; and how many were left out."""
+    shown: list[Outcome] = []
+    spurious = 0
+    for o in outcomes:
+        if o.gold is None:
+            spurious += 1
+            if spurious > MAX_SPURIOUS_SHOWN:
+                continue
+        shown.append(o)
+    return shown, len(outcomes) - len(shown)
+
+
+def _notes(outcomes: Sequence[Outcome], hidden: int = 0) -> str:
     items = [
         f'<li data-note="{h(o.outcome)}"{" data-unplaced" if o.start is None else ""}>'
         f"{h(_describe(o))}</li>"
         for o in outcomes
         if o.outcome != "correct"
     ]
+    if hidden:
+        items.append(
+            f'<li class="dim" data-hidden="{hidden}">… and {hidden} more spurious '
+            "prediction(s), counted above but not shown</li>"
+        )
     if not items:
         return '<p class="dim">No errors in this layer.</p>'
     return '<ul class="notes">' + "".join(items) + "</ul>"
+
+
+def _bounded_table(headers: Sequence[str], rows: list[list[str]]) -> str:
+    more = len(rows) - MAX_ROWS
+    table = _table(headers, rows[:MAX_ROWS])
+    if more > 0:
+        table += f'<p class="dim" data-hidden="{more}">… and {more} more row(s) not shown</p>'
+    return table
 
 
 # ------------------------------------------------------------------ tables
@@ -598,6 +640,7 @@ class ReportInputs:
     gold: Gold
     results: Mapping[str, Any]
     predictions: Mapping[str, DocPredictions]
+    errors: tuple[ItemError, ...] = ()  # problems in the predictions file
 
 
 def restore_invalid(
@@ -612,11 +655,19 @@ def restore_invalid(
     return out
 
 
-def load_inputs(gold: Gold, results_file: Path, predictions_file: Path) -> ReportInputs:
-    results = json.loads(results_file.read_text(encoding="utf-8"))
+def load_inputs(
+    gold: Gold,
+    results_file: Path,
+    predictions_file: Path,
+    progress: Callable[[int], object] | None = None,
+) -> ReportInputs:
+    """The results file (read within the input bounds) and its predictions file."""
+    results = read_json_file(results_file)
     texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
-    loaded = load_predictions(predictions_file, texts)
-    return ReportInputs(gold, results, restore_invalid(results, loaded.documents))
+    loaded = load_predictions(predictions_file, texts, progress=progress)
+    return ReportInputs(
+        gold, results, restore_invalid(results, loaded.documents), tuple(loaded.errors)
+    )
 
 
 def _summary(results: Mapping[str, Any], settings: StatsSettings) -> str:
@@ -662,8 +713,12 @@ def _summary(results: Mapping[str, Any], settings: StatsSettings) -> str:
     return "\n".join(parts)
 
 
-def build_report(inputs: ReportInputs, settings: StatsSettings = DEFAULT_STATS) -> str:
-    """The whole HTML report (see module doc)."""
+def build_report(
+    inputs: ReportInputs,
+    settings: StatsSettings = DEFAULT_STATS,
+    progress: Callable[[int], object] | None = None,
+) -> str:
+    """The whole HTML report (see module doc); ``progress(1)`` after each document."""
     gold, results, predictions = inputs.gold, inputs.results, inputs.predictions
     system = results["system"]
     attempted = [layer for layer in LAYERS if layer in results["layers"]]
@@ -721,13 +776,14 @@ def build_report(inputs: ReportInputs, settings: StatsSettings = DEFAULT_STATS) 
                 )
                 + "</p>"
             )
-            body.append(render_text(doc_id, text, layer, outcomes))
-            body.append(_notes(outcomes))
+            shown, hidden = bounded(outcomes)
+            body.append(render_text(doc_id, text, layer, shown))
+            body.append(_notes(shown, hidden))
         body.append("<h3>Troop counts</h3>")
         if "troop_counts" in attempted:
             rows = _troop_rows(gold_doc, pred, gold)
             body.append(
-                _table(["outcome", "gold", "predicted (name → id)", "evidence"], rows)
+                _bounded_table(["outcome", "gold", "predicted (name → id)", "evidence"], rows)
                 if rows
                 else "<p class=dim>No gold or predicted troop counts.</p>"
             )
@@ -740,7 +796,7 @@ def build_report(inputs: ReportInputs, settings: StatsSettings = DEFAULT_STATS) 
                 stance_pairs[0].append(g)
                 stance_pairs[1].append(p)
             body.append(
-                _table(
+                _bounded_table(
                     [
                         "outcome",
                         "holder",
@@ -758,6 +814,8 @@ def build_report(inputs: ReportInputs, settings: StatsSettings = DEFAULT_STATS) 
             body.append("<p class=dim>Not attempted.</p>")
         body.append("</section>")
         doc_sections.append("\n".join(body))
+        if progress is not None:
+            progress(1)
 
     title = f"troopbench error analysis: {system['name']} {system['version']}"
     warnings = []

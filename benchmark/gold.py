@@ -29,6 +29,7 @@ from benchmark.corpus import (
     read_seed,
     seed_paths,
 )
+from benchmark.inputs import InputError, read_json_file
 from benchmark.layers.entities import EntityMention
 from benchmark.layers.stances import Stance
 from benchmark.layers.timexes import Timex, is_timex3_value
@@ -145,17 +146,54 @@ class Gold:
 
 
 def _read_json(path: Path, problems: list[Problem]) -> Any:
+    """The file's JSON, checked against the input bounds (:mod:`benchmark.inputs`: a
+    BOM is accepted, bytes that are not UTF-8 are reported with their offset);
+    None, with the problem recorded, if it cannot be read."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(path.name, "", f"not UTF-8: {exc}"))
-    except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(
-                path.name, "", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            )
-        )
+        return read_json_file(path)
+    except InputError as exc:
+        problems.append(Problem(path.name, exc.pointer, exc.message))
+    except OSError as exc:
+        problems.append(Problem(path.name, "", f"cannot be read: {exc.strerror}"))
     return None
+
+
+SUMS_FILE = "SHA256SUMS"
+
+
+def _seed_problems(seeds_dir: Path) -> list[Problem]:
+    """Seeds whose bytes do not match ``SHA256SUMS`` (when the folder has one)."""
+    sums = seeds_dir / SUMS_FILE
+    if not sums.is_file():
+        return []
+    problems = []
+    listed: dict[str, str] = {}
+    for n, line in enumerate(sums.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, _, name = line.strip().partition("  ")
+        if not line.strip():
+            continue
+        if not re.fullmatch(r"[0-9a-f]{64}", digest) or not name:
+            problems.append(Problem(SUMS_FILE, f"line {n}", "not a 'sha256  name' line"))
+            continue
+        listed[name.lstrip("*")] = digest
+    for path in sorted(seeds_dir.glob("*.txt")):
+        expected = listed.get(path.name)
+        if expected is None:
+            problems.append(Problem(path.name, "", f"not listed in {SUMS_FILE}"))
+            continue
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            problems.append(
+                Problem(
+                    path.name,
+                    "",
+                    f"sha256 {actual[:12]}… does not match {SUMS_FILE} ({expected[:12]}…): "
+                    "the article is not byte for byte the published one",
+                )
+            )
+    for name in sorted(set(listed) - {p.name for p in seeds_dir.glob("*.txt")}):
+        problems.append(Problem(name, "", f"listed in {SUMS_FILE} but missing"))
+    return problems
 
 
 def _schema_problems(file: str, data: Any, definition: str) -> list[Problem]:
@@ -389,6 +427,7 @@ def _collect(
     seeds = seed_paths(seeds_dir)
     if not seeds:
         problems.append(Problem(str(seeds_dir), "", "no seed articles (*.txt) found"))
+    problems += _seed_problems(seeds_dir)
     registry_path = gold_dir / REGISTRY_FILE
     registry_data = None
     if not registry_path.is_file():

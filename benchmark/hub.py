@@ -857,7 +857,8 @@ def _print_files(files: Sequence[ExportedFile]) -> None:
 
 def export_command(args: argparse.Namespace) -> int:
     """``troopbench hub export DIR``."""
-    from benchmark.cli import EXIT_INVALID, _load_gold
+    from benchmark.cliutil import EXIT_INVALID
+    from benchmark.cliutil import load_gold_or_report as _load_gold
 
     gold = _load_gold(args)
     if gold is None:
@@ -930,7 +931,8 @@ def _publish(args: argparse.Namespace, gold: Gold, options: Mapping[str, Any]) -
 
 def push_command(args: argparse.Namespace) -> int:
     """``troopbench hub push REPO_ID [--private] [--revision R] [--dry-run]``."""
-    from benchmark.cli import EXIT_INVALID, EXIT_USAGE, _load_gold
+    from benchmark.cliutil import EXIT_INVALID, EXIT_USAGE
+    from benchmark.cliutil import load_gold_or_report as _load_gold
 
     problem = _repo_id_problem(args.repo_id)
     if problem is not None:

@@ -36,21 +36,24 @@ that call a model report it, :mod:`benchmark.usage`); "—" for the others.
 from __future__ import annotations
 
 import difflib
-import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tabulate import tabulate
 
+from benchmark.inputs import InputError, read_json_file
 from benchmark.layers import LAYERS
 from benchmark.plots import PRPoint, pr_plot_svg
 from benchmark.runner import validate_results
-from benchmark.scoring import PRIMARY
-from benchmark.signature import DEFAULT_STATS, StatsSettings
+from benchmark.scoring import COUNT_TYPES, PRIMARY, layer_metrics
+from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
 from benchmark.stats import (
     F1_METRICS,
     Interval,
@@ -65,7 +68,6 @@ from benchmark.stats import (
     significance_tiers,
 )
 from benchmark.systems import UNDECLARED, UNTUNED
-from benchmark.units import UNIT_SCHEME
 
 LAYER_TITLES: dict[str, str] = {
     "entities": "Entities",
@@ -173,13 +175,15 @@ class ResultEntry:
         """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
         return UnitCounts.from_results(self.data)
 
-    def stale_reason(self, gold_hash: str, units: Sequence[str] | None = None) -> str | None:
-        """Why this result cannot be ranked with current ones, or None."""
-        if self.gold_hash != gold_hash:
-            return f"gold {self.gold_hash[:12]}"
-        scheme = self.data["signature"]["settings"].get("unit")
-        if scheme != UNIT_SCHEME:
-            return f"unit scheme {scheme or 'none'}, not {UNIT_SCHEME}"
+    def stale_reason(
+        self, reference: Mapping[str, Any], units: Sequence[str] | None = None
+    ) -> str | None:
+        """Why this result cannot be ranked with current ones, or None: a scoring
+        signature that differs from ``reference`` (the fields named), or no usable
+        per-unit counts for the current units."""
+        differing = signature_differences(self.data["signature"], reference)
+        if differing:
+            return "; ".join(differing)
         try:
             counts = self.unit_counts()
         except (ValueError, KeyError, TypeError) as exc:
@@ -189,6 +193,82 @@ class ResultEntry:
         return None
 
 
+#: Signature settings the leaderboard computes itself (intervals, tests); every other
+#: field of a results file's signature says how its numbers were scored.
+STATS_FIELDS = frozenset(k for k, _ in DEFAULT_STATS.items()) - {"unit"}
+
+
+def scoring_signature(signature: Mapping[str, Any]) -> dict[str, str]:
+    """The fields of a signature that must be equal for two results to be compared."""
+    settings = signature.get("settings", {})
+    out = {"troopbench": str(signature.get("version")), "gold": str(signature.get("gold_hash"))}
+    if isinstance(settings, Mapping):
+        out.update({str(k): str(v) for k, v in settings.items() if k not in STATS_FIELDS})
+    return out
+
+
+def signature_differences(signature: Mapping[str, Any], reference: Mapping[str, Any]) -> list[str]:
+    """``field value (current: other)`` for every scoring field that differs."""
+    mine, theirs = scoring_signature(signature), scoring_signature(reference)
+    out = []
+    for key in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(key, "none"), theirs.get(key, "none")
+        if a != b:
+            if key == "gold":
+                a, b = a[:12], b[:12]
+            out.append(f"{key} {a} (current: {b})")
+    return out
+
+
+def _same(stored: Any, computed: Any) -> bool:
+    if isinstance(computed, float) or isinstance(stored, float):
+        return (
+            isinstance(stored, int | float)
+            and not isinstance(stored, bool)
+            and math.isclose(stored, computed, rel_tol=1e-9, abs_tol=1e-12)
+        )
+    if isinstance(computed, dict) and isinstance(stored, dict):
+        return all(_same(stored[k], v) for k, v in computed.items() if k in stored)
+    return bool(stored == computed)
+
+
+def tampered(data: Mapping[str, Any]) -> str | None:
+    """Whether a results file's metrics are not what its own counts give: the first
+    metric that differs (or counts that cannot be read), else None."""
+    for layer, block in data["layers"].items():
+        try:
+            counts = [COUNT_TYPES[layer].from_dict(c) for c in block["per_document"].values()]
+            total = reduce(add, counts) if counts else COUNT_TYPES[layer]()
+            computed = layer_metrics(layer, total)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return f"{layer}: per-document counts cannot be read ({type(exc).__name__}: {exc})"
+        for key, value in computed.items():
+            if key in block["metrics"] and not _same(block["metrics"][key], value):
+                return (
+                    f"{layer}: {key} is {block['metrics'][key]!r} but its counts give "
+                    f"{value!r}; the file was edited"
+                )
+    return None
+
+
+def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
+    """A results file, checked: readable JSON within the input bounds (no NaN), valid
+    against the schema, metrics that its counts reproduce. (entry, "") or (None, problem)."""
+    try:
+        data = read_json_file(path)
+    except InputError as exc:
+        return None, f"{exc.pointer}: {exc.message}" if exc.pointer else exc.message
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror}"
+    problems = validate_results(data)
+    if problems:
+        return None, problems[0]
+    problem = tampered(data)
+    if problem:
+        return None, problem
+    return ResultEntry(path, data), ""
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedResults:
     current: tuple[ResultEntry, ...]
@@ -196,31 +276,52 @@ class LoadedResults:
     broken: tuple[tuple[str, str], ...]  # (file name, problem)
     stale_reasons: tuple[str, ...] = ()  # parallel to ``stale``
 
+    def problems(self) -> list[str]:
+        """One line per results file that is not ranked, and why."""
+        lines = [f"{name}: unreadable: {problem}" for name, problem in self.broken]
+        lines += [
+            f"{e.path.name}: not comparable: {reason}"
+            for e, reason in zip(self.stale, self.stale_reasons, strict=True)
+        ]
+        return lines
+
 
 def load_results(
-    results_dir: Path, gold_hash: str, units: Sequence[str] | None = None
+    results_dir: Path,
+    gold_hash: str,
+    units: Sequence[str] | None = None,
+    reference: Mapping[str, Any] | None = None,
 ) -> LoadedResults:
-    """Read every ``*.json`` in ``results_dir``; sort out stale and broken ones.
+    """Read every ``*.json`` in ``results_dir``; sort out incomparable and broken ones.
 
-    A result is stale when it was scored against another gold, or has no
-    per-unit counts for the current unit scheme (and, given ``units``, the
-    current corpus's unit ids).
+    A result is ranked only when its scoring signature equals ``reference``
+    (default: the current signature for ``gold_hash``) and it has per-unit
+    counts for the current unit ids (``units``). Unreadable, invalid or
+    hand-edited files, and two files for one system name, are broken.
     """
+    if reference is None:
+        reference = current_signature(gold_hash).to_dict()
     current: list[ResultEntry] = []
     stale: list[tuple[ResultEntry, str]] = []
     broken: list[tuple[str, str]] = []
+    entries: list[ResultEntry] = []
     for path in sorted(results_dir.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            broken.append((path.name, f"not valid JSON: {exc}"))
+        entry, problem = read_entry(path)
+        if entry is None:
+            broken.append((path.name, problem))
+        else:
+            entries.append(entry)
+    by_name: dict[str, list[ResultEntry]] = {}
+    for entry in entries:
+        by_name.setdefault(entry.name, []).append(entry)
+    for entry in entries:
+        twins = [e.path.name for e in by_name[entry.name] if e is not entry]
+        if twins:
+            broken.append(
+                (entry.path.name, f"system name {entry.name!r} is also in {', '.join(twins)}")
+            )
             continue
-        problems = validate_results(data)
-        if problems:
-            broken.append((path.name, problems[0]))
-            continue
-        entry = ResultEntry(path, data)
-        reason = entry.stale_reason(gold_hash, units)
+        reason = entry.stale_reason(reference, units)
         if reason is None:
             current.append(entry)
         else:
@@ -230,7 +331,7 @@ def load_results(
     return LoadedResults(
         tuple(sorted(current, key=key)),
         tuple(e for e, _ in stale),
-        tuple(broken),
+        tuple(sorted(broken)),
         tuple(r for _, r in stale),
     )
 
@@ -634,10 +735,11 @@ def render(
         ]
     if results.stale:
         out += [
-            "## Stale results",
+            "## Not comparable",
             "",
-            "Scored against another version of the gold, or without the per-paragraph counts "
-            "intervals and tiers need; not ranked. Re-run these systems.",
+            "Scored with another scoring signature (the fields that differ are named), or "
+            "without the per-paragraph counts intervals and tiers need; not ranked. "
+            "Re-run these systems.",
             "",
         ]
         reasons = results.stale_reasons or tuple(f"gold {e.gold_hash[:12]}" for e in results.stale)

@@ -15,12 +15,12 @@ one spurious prediction, so garbage can never raise a score.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import PredictedEntity
 from benchmark.layers.stances import PredictedStance
@@ -212,7 +212,13 @@ def _validated_json(layer: str, item: Any) -> dict[str, Any]:
 def _span_of(item: Mapping[str, Any], text: str) -> tuple[Span | None, str | None]:
     """Span and surface from offsets and/or text; raises ValueError when inconsistent."""
     if "start" not in item:
-        return None, item.get("text")
+        surface = item.get("text")
+        if surface is not None and len(surface) > len(text):
+            raise ValueError(
+                f"text of {len(surface):,} characters cannot occur in a document of "
+                f"{len(text):,} characters"
+            )
+        return None, surface
     start, end = item["start"], item["end"]
     if end > len(text):
         raise ValueError(f"end {end} is beyond the end of the text ({len(text)} characters)")
@@ -264,30 +270,137 @@ _ITEM_DEF = {
 }
 
 
+def _is_int(value: Any, minimum: int) -> bool:
+    return type(value) is int and value >= minimum
+
+
+def _offsets_ok(item: Mapping[str, Any]) -> bool:
+    """``$defs/offsets`` of the predictions schema: start and end together (integers,
+    at least 0 and 1), a non-empty ``text``, at least one of the two."""
+    has_start, has_end = "start" in item, "end" in item
+    if has_start != has_end:
+        return False
+    if has_start and not (_is_int(item["start"], 0) and _is_int(item["end"], 1)):
+        return False
+    if "text" in item:
+        text = item["text"]
+        if type(text) is not str or not text:
+            return False
+    return has_start or "text" in item
+
+
+_ENTITY_KEYS = frozenset({"type", "start", "end", "text"})
+_TIMEX_KEYS = frozenset({"value", "type", "mod", "start", "end", "text"})
+_TIMEX_TYPES = frozenset({"DATE", "TIME", "DURATION", "SET"})
+_TIMEX_MODS = frozenset(
+    {
+        "BEFORE",
+        "AFTER",
+        "ON_OR_BEFORE",
+        "ON_OR_AFTER",
+        "LESS_THAN",
+        "MORE_THAN",
+        "EQUAL_OR_LESS",
+        "EQUAL_OR_MORE",
+        "START",
+        "MID",
+        "END",
+        "APPROX",
+    }
+)
+
+
+def _entity_ok(item: Any) -> bool:
+    """Exactly ``$defs/entity``, for the common case (tested against the schema)."""
+    if type(item) is not dict or not item.keys() <= _ENTITY_KEYS:
+        return False
+    kind = item.get("type")
+    return type(kind) is str and bool(kind) and _offsets_ok(item)
+
+
+def _timex_ok(item: Any) -> bool:
+    """Exactly ``$defs/timex``, for the common case (tested against the schema)."""
+    if type(item) is not dict or not item.keys() <= _TIMEX_KEYS:
+        return False
+    value = item.get("value")
+    if type(value) is not str or not value:
+        return False
+    if "type" in item and not (type(item["type"]) is str and item["type"] in _TIMEX_TYPES):
+        return False
+    if "mod" in item and not (type(item["mod"]) is str and item["mod"] in _TIMEX_MODS):
+        return False
+    return _offsets_ok(item)
+
+
+#: Checks that accept exactly what the schema accepts, many times faster than
+#: jsonschema; an item they refuse goes to the schema, which says what is wrong.
+_FAST_CHECKS = {"entities": _entity_ok, "timexes": _timex_ok}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Stands in for an item of a system's :class:`Prediction` that could not even be
+    turned into JSON (a dict, a number, ...): :func:`parse_prediction` rejects it
+    with ``message``, counted like any other invalid item."""
+
+    message: str
+
+
+def _check_item(
+    layer: str, item: Any, pointer: str, text: str, bounds: Bounds
+) -> tuple[object | None, tuple[str, str] | None]:
+    """(converted item, None) or (None, (pointer, message))."""
+    if isinstance(item, Rejected):
+        return None, (pointer, item.message)
+    try:
+        check_value(item, pointer, bounds)
+    except InputError as exc:
+        return None, (exc.pointer, exc.message)
+    fast = _FAST_CHECKS.get(layer)
+    schema_errors = []
+    if fast is None or not fast(item):  # the schema judges, and says what is wrong
+        validator = schema_validator("predictions", _ITEM_DEF[layer])
+        schema_errors = sorted(
+            validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path))
+        )
+    if schema_errors:
+        first = schema_errors[0]
+        return None, (pointer + json_pointer(first.absolute_path), first.message)
+    try:
+        return _convert(layer, item, text), None
+    except ValueError as exc:
+        return None, (pointer, str(exc))
+
+
 def parse_prediction(
-    raw: Any, text: str, source: str, doc_id: str | None = None
+    raw: Any, text: str, source: str, doc_id: str | None = None, bounds: Bounds = BOUNDS
 ) -> tuple[DocPredictions, list[ItemError]]:
     """Validate one document's JSON predictions item by item.
 
     The top level must be an object with the expected keys; a layer that is
-    not a list is rejected whole (one error, no items). Each bad item is
-    dropped, reported, and counted as one spurious prediction.
+    not a list is rejected whole (one error, counted as one invalid item), and
+    so is a layer of more than ``bounds.max_items`` items (counted as that many).
+    Each bad item (out of bounds, against the schema, or inconsistent with the
+    text) is dropped, reported, and counted as one spurious prediction.
     """
     errors: list[ItemError] = []
     doc = doc_id or (raw.get("doc_id", "?") if isinstance(raw, Mapping) else "?")
+    if not isinstance(doc, str):
+        doc = "?"
     if not isinstance(raw, Mapping):
         errors.append(
             ItemError(source, doc, "", f"expected a JSON object, got {type(raw).__name__}")
         )
         return DocPredictions(doc), errors
-    unknown = sorted(set(raw) - {"doc_id", *LAYERS})
+    unknown = sorted(str(k) for k in set(raw) - {"doc_id", *LAYERS})
     if unknown:
+        shown = ", ".join(k[:40] for k in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
         errors.append(
             ItemError(
                 source,
                 doc,
                 "",
-                f"unknown key(s) {', '.join(unknown)}; expected doc_id and {', '.join(LAYERS)}",
+                f"unknown key(s) {shown}; expected doc_id and {', '.join(LAYERS)}",
             )
         )
     layers: dict[str, tuple[object, ...] | None] = {}
@@ -297,34 +410,34 @@ def parse_prediction(
             layers[layer] = None
             continue
         items = raw[layer]
-        if not isinstance(items, list):
+        if not isinstance(items, list | tuple):
             errors.append(
                 ItemError(source, doc, f"/{layer}", f"expected a list, got {type(items).__name__}")
             )
             layers[layer] = ()
             invalid[layer] = 1
             continue
-        validator = schema_validator("predictions", _ITEM_DEF[layer])
+        if len(items) > bounds.max_items:
+            errors.append(
+                ItemError(
+                    source,
+                    doc,
+                    f"/{layer}",
+                    f"{len(items):,} items; at most {bounds.max_items:,} allowed per layer "
+                    "and document; all rejected",
+                )
+            )
+            layers[layer] = ()
+            invalid[layer] = len(items)
+            continue
         kept = []
         for i, item in enumerate(items):
-            pointer = f"/{layer}/{i}"
-            schema_errors = sorted(
-                validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path))
-            )
-            if schema_errors:
-                first = schema_errors[0]
-                errors.append(
-                    ItemError(
-                        source, doc, pointer + json_pointer(first.absolute_path), first.message
-                    )
-                )
+            converted, problem = _check_item(layer, item, f"/{layer}/{i}", text, bounds)
+            if problem is not None:
+                errors.append(ItemError(source, doc, *problem))
                 invalid[layer] = invalid.get(layer, 0) + 1
-                continue
-            try:
-                kept.append(_convert(layer, item, text))
-            except ValueError as exc:
-                errors.append(ItemError(source, doc, pointer, str(exc)))
-                invalid[layer] = invalid.get(layer, 0) + 1
+            else:
+                kept.append(converted)
         layers[layer] = tuple(kept)
     return DocPredictions(doc, invalid=invalid, **layers), errors  # type: ignore[arg-type]
 
@@ -343,34 +456,43 @@ class PredictionsFile:
         return out
 
 
-def load_predictions(path: Path, texts: Mapping[str, str]) -> PredictionsFile:
-    """Read a JSONL predictions file (one object per document).
+def load_predictions(
+    path: Path,
+    texts: Mapping[str, str],
+    *,
+    bounds: Bounds = BOUNDS,
+    progress: Callable[[int], None] | None = None,
+) -> PredictionsFile:
+    """Read a JSONL predictions file (one object per document), one line at a time.
 
-    Lines that are not JSON, name an unknown document or repeat one are
-    reported and skipped; a document with no line counts as predicted empty
-    for every attempted layer (scored against the gold index).
+    Lines that are not UTF-8 or not JSON, are out of bounds, name an unknown
+    document or repeat one are reported (file, line, pointer, reason) and
+    skipped; the other lines are scored. A document with no line counts as
+    predicted empty for every attempted layer (scored against the gold index).
+    ``progress`` is called with the bytes read after each line.
     """
     documents: dict[str, DocPredictions] = {}
     errors: list[ItemError] = []
     source = path.name
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
+    with path.open("rb") as handle:
+        for line in iter_jsonl(handle, bounds):
+            if progress is not None:
+                progress(line.size)
+            where = f"line {line.number}"
+            if line.error is not None:
+                errors.append(ItemError(source, where, line.error.pointer, line.error.message))
                 continue
-            where = f"line {lineno}"
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                errors.append(
-                    ItemError(source, where, "", f"not valid JSON: {exc.msg} at column {exc.colno}")
-                )
-                continue
+            raw = line.value
             doc_id = raw.get("doc_id") if isinstance(raw, dict) else None
             if not isinstance(doc_id, str) or doc_id not in texts:
                 known = ", ".join(sorted(texts))
+                shown = repr(doc_id)[:80]
                 errors.append(
                     ItemError(
-                        source, where, "/doc_id", f"unknown doc_id {doc_id!r}; known: {known}"
+                        source,
+                        where,
+                        "/doc_id",
+                        f"unknown doc_id {shown}; known: {known}",
                     )
                 )
                 continue
@@ -384,7 +506,8 @@ def load_predictions(path: Path, texts: Mapping[str, str]) -> PredictionsFile:
                     )
                 )
                 continue
-            parsed, item_errors = parse_prediction(raw, texts[doc_id], source, doc_id)
+            at = f"{source} line {line.number}"
+            parsed, item_errors = parse_prediction(raw, texts[doc_id], at, doc_id, bounds)
             documents[doc_id] = parsed
             errors.extend(item_errors)
     return PredictionsFile(documents, tuple(errors))

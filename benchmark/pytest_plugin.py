@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from benchmark.predictions import PredictionsFile
     from benchmark.report import Report
     from benchmark.scoring import Counts
+    from benchmark.supervisor import Supervisor
     from benchmark.systems import Extractor
 
 __all__ = ["TroopbenchFixture"]
@@ -256,29 +257,24 @@ def _importable_from(*folders: Path) -> None:
             sys.path.append(str(folder))
 
 
-def _load_system(
+def _open_system(
     spec: str, config: pytest.Config, options: dict[str, str] | None = None
-) -> Extractor:
-    from benchmark.systems import (
-        SystemNotFound,
-        SystemOptionError,
-        SystemUnavailable,
-        load_system,
-    )
+) -> Supervisor:
+    """A worker process that has built the system (it never runs in pytest's process)."""
+    from benchmark.supervisor import Supervisor, SystemSpec, WorkerError
+    from benchmark.systems import SystemNotFound, resolve_ref
 
+    paths: tuple[str, ...] = ()
     if ":" in spec:
+        paths = (str(config.invocation_params.dir), str(config.rootpath))
         _importable_from(config.invocation_params.dir, config.rootpath)
     try:
-        return load_system(spec, options)
-    except (SystemNotFound, SystemUnavailable, SystemOptionError) as exc:
+        resolve_ref(spec)
+        return Supervisor(SystemSpec(ref=spec, paths=paths, options=tuple((options or {}).items())))
+    except SystemNotFound as exc:
         raise pytest.UsageError(f"--troopbench-system: {exc}") from None
-    except Exception as exc:  # the user's module or constructor raised
-        import traceback
-
-        trace = "".join(traceback.format_exception(exc, limit=-3)).rstrip()
-        raise pytest.UsageError(
-            f"--troopbench-system: building {spec!r} raised {type(exc).__name__}: {exc}\n{trace}"
-        ) from None
+    except WorkerError as exc:
+        raise pytest.UsageError(f"--troopbench-system: {exc.message}") from None
 
 
 class TroopbenchRun:
@@ -288,12 +284,13 @@ class TroopbenchRun:
         self.config = config
         self.options = options
         self.gold = _load_gold(options.gold_dir, options.seeds_dir)
-        self.system: Extractor | None = None
+        self.supervisor: Supervisor | None = None
         self.loaded: PredictionsFile | None = None
         if options.system is not None:
-            self.system = _load_system(options.system, config, options.system_options)
-            self.name = f"{self.system.name} {self.system.version}".strip()
-            layers = set(self.system.layers)
+            self.supervisor = _open_system(options.system, config, options.system_options)
+            info = self.supervisor.info
+            self.name = f"{info.name} {info.version}".strip()
+            layers = set(info.layers)
         else:
             self.loaded, layers = self._load_predictions()
             self.name = options.predictions.name if options.predictions else "?"
@@ -353,8 +350,13 @@ class TroopbenchRun:
     def _score(self) -> Report:
         from benchmark.report import evaluate_system, score_predictions
 
-        if self.system is not None:
-            return evaluate_system(self.system, self.gold, timeout=self.options.timeout)
+        if self.supervisor is not None:
+            try:
+                return evaluate_system(
+                    None, self.gold, timeout=self.options.timeout, supervisor=self.supervisor
+                )
+            finally:
+                self.supervisor.close()
         assert self.loaded is not None
         return score_predictions(self.loaded, self.gold, name=self.name)
 
@@ -379,6 +381,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_OPTIONS] = options
     if options.active:
         config.stash[_RUN] = TroopbenchRun(config, options)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the system's worker if its run never happened (no test selected)."""
+    run = config.stash.get(_RUN, None)
+    if run is not None and run.supervisor is not None:
+        run.supervisor.close()
 
 
 @pytest.hookimpl(tryfirst=True)

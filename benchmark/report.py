@@ -259,7 +259,11 @@ def layer_report(layer: str, counts: Counts) -> LayerReport:
 
 _FATAL_PREFIXES = (
     "extract raised",
-    "timed out",
+    "timeout after",
+    "worker died",
+    "memory limit",
+    "no worker to run it",
+    "the Prediction is for",
     "extract returned",
     "unreadable output",
     "expected a JSON object",
@@ -414,15 +418,20 @@ def build_report(
     )
 
 
-def evaluate_system(system: Any, gold: Gold, *, timeout: float | None = None) -> Report:
-    """Run ``system`` (an :class:`~benchmark.systems.Extractor`) over ``gold`` and score it.
+def evaluate_system(
+    system: Any, gold: Gold, *, timeout: float | None = None, supervisor: Any = None
+) -> Report:
+    """Run ``system`` (an :class:`~benchmark.systems.Extractor`, or None with the
+    ``supervisor`` that built it) over ``gold`` in worker processes and score it.
 
     Failures on a document are recorded in ``errors`` and the run goes on.
     """
     from benchmark.runner import DEFAULT_TIMEOUT, run_system
 
     documents = [d.document for d in gold]
-    outcome = run_system(system, documents, timeout=timeout or DEFAULT_TIMEOUT)
+    outcome = run_system(
+        system, documents, timeout=timeout or DEFAULT_TIMEOUT, supervisor=supervisor
+    )
     evaluation = evaluate(gold, outcome.predictions, frozenset(outcome.layers))
     return build_report(
         evaluation,

@@ -1,34 +1,28 @@
 """Running a system over the corpus, and the results files it produces.
 
-Each document is extracted on a worker thread with a timeout. An exception,
-a timeout, or an output that is not a valid :class:`Prediction` on one
-document is recorded (document, item, message) and the run goes on, with
-nothing predicted for that document (its gold items count as missed);
+A system never runs in troopbench's own process: :func:`run_system` hands
+the documents to a :class:`~benchmark.supervisor.Supervisor`, whose worker
+processes extract and validate them (see :mod:`benchmark.supervisor` for
+timeouts, crashes, signals, the memory limit and Ctrl-C). An exception, a
+timeout, a dead worker, or an output that is not a valid :class:`Prediction`
+on one document is recorded (document, item, message) and the run goes on,
+with nothing predicted for that document (its gold items count as missed);
 invalid items inside an otherwise valid output count as spurious.
 ``fail_fast=True`` stops at the first such error instead.
-
-A thread that hangs past its timeout cannot be killed from Python; it is
-abandoned (it is a daemon thread and dies with the process) and reported.
 
 Two things make re-runs and big corpora cheaper, neither changing what is
 recorded:
 
 * a :class:`~benchmark.cache.PredictionCache` (``cache=``; off unless given,
-  the CLI gives one) serves documents a system of the same name and version
-  has already extracted, with the errors recorded then; completed
-  extractions are stored, exceptions and timeouts are not;
+  the CLI gives one) serves documents a system of the same name, version and
+  source (a hash of its source files, :func:`cache_version`) has already
+  extracted, with the errors recorded then; completed extractions are
+  stored, failures are not;
 * ``jobs=N`` extracts up to N documents at a time as the system's
-  ``parallel`` attribute allows: ``"thread"`` on a thread pool,
-  ``"process"`` (the default) on a pool of spawned worker processes that each
-  build the system once (by ``system_ref``, its registered name or
-  ``module:attr`` path, else from a pickled copy; a worker must build the same
-  name and version), ``"none"`` serially. Inside a worker each document still
-  runs on a daemon thread with the timeout; the parent also waits at most a
-  little longer than the timeout for each document, records a timeout if a
-  worker is stuck past that, and terminates the workers at the end of such a
-  run. If the workers cannot start or die, the remaining documents run
-  serially here. Results are collected in document order, so predictions,
-  errors, their order and where ``fail_fast`` stops are those of a serial run.
+  ``parallel`` attribute allows: ``"process"`` (the default) in N worker
+  processes, ``"thread"`` on N threads inside one worker, ``"none"`` one at
+  a time. Results are reported in document order, so predictions, errors,
+  their order and where ``fail_fast`` stops are those of a serial run.
 
 Results files (``results/<name>.json``) carry, per attempted layer, the
 metrics, the per-document counts, the per-unit counts the leaderboard's
@@ -43,25 +37,22 @@ so that error reports can be rebuilt from committed files.
 A system that calls a model may offer ``extract_metered(document)``, which
 returns a :class:`~benchmark.usage.Metered` (the prediction, its
 :class:`~benchmark.usage.Usage` and the request/response exchanges); the
-runner then calls it instead of ``extract``, sums the usage into the results
-file's ``cost`` block (tokens, seconds, requests, retries, per document) and
-writes the exchanges to ``results/<name>.responses.jsonl``. Such a system
-keeps its own cache of responses (which also keeps its recorded usage), so the
-predictions cache is not used for it. A system's ``options`` (the
-output-changing settings it was built with, a ``dict[str, str]``) are recorded
-in the results file beside its version.
+worker then calls it instead of ``extract``, the runner sums the usage into
+the results file's ``cost`` block (tokens, seconds, requests, retries, per
+document) and the exchanges are written to ``results/<name>.responses.jsonl``.
+Such a system keeps its own cache of responses (which also keeps its recorded
+usage), so the predictions cache is not used for it. A system's ``options``
+(the output-changing settings it was built with, a ``dict[str, str]``) are
+recorded in the results file beside its version.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import pickle
-import platform
+import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -71,12 +62,23 @@ from benchmark.cache import PredictionCache
 from benchmark.corpus import Document
 from benchmark.gold import Gold
 from benchmark.layers import LAYERS
-from benchmark.predictions import DocPredictions, ItemError, Prediction, parse_prediction
+from benchmark.predictions import DocPredictions, ItemError
 from benchmark.schemas import schema_validator
 from benchmark.scoring import Evaluation, evaluate, flatten, unit_fields
 from benchmark.signature import current_signature
+from benchmark.supervisor import (
+    Attempt,
+    Supervisor,
+    SystemInfo,
+    WorkerError,
+    failed,
+    spec_for,
+)
+from benchmark.supervisor import (
+    parallel_mode as parallel_mode,  # re-exported: part of the runner's API
+)
 from benchmark.systems import UNDECLARED, Exposure, Extractor
-from benchmark.usage import Metered, Usage, cost_block
+from benchmark.usage import Usage, cost_block
 
 RESULTS_FORMAT = "troopbench-results/1"
 DEFAULT_TIMEOUT = 120.0
@@ -108,69 +110,11 @@ class RunOutcome:
     seconds: Mapping[str, float] = field(default_factory=dict)
     cached: tuple[str, ...] = ()
     mode: str = "serial"
+    source: str = ""
+    exposure: Exposure | None = None  # as the worker read it from the system
     usage: Mapping[str, Usage] = field(default_factory=dict)
     exchanges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
-
-
-def _call_with_timeout(fn: Callable[[], Any], timeout: float) -> tuple[str, Any]:
-    """Run ``fn`` on a daemon thread: ("ok", value) | ("error", exc) | ("timeout", None)."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # a system may raise anything
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True, name="troopbench-extract")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        return "timeout", None
-    if "error" in box:
-        return "error", box["error"]
-    return "ok", box.get("value")
-
-
-def _check_output(
-    system: Extractor, document: Document, output: Any
-) -> tuple[DocPredictions, list[ItemError]]:
-    name = system.name
-    layers = tuple(system.layers)
-    if not isinstance(output, Prediction):
-        got = type(output).__name__
-        return DocPredictions(document.doc_id), [
-            ItemError(name, document.doc_id, "", f"extract returned {got}, expected a Prediction")
-        ]
-    errors: list[ItemError] = []
-    if output.doc_id != document.doc_id:
-        errors.append(
-            ItemError(name, document.doc_id, "/doc_id", f"prediction is for {output.doc_id!r}")
-        )
-    raw = output.to_json()
-    for layer in LAYERS:
-        if layer in raw and layer not in layers:
-            errors.append(
-                ItemError(
-                    name, document.doc_id, f"/{layer}", "layer not declared by the system; ignored"
-                )
-            )
-            del raw[layer]
-        elif layer in layers and layer not in raw:
-            raw[layer] = []
-    try:
-        parsed, item_errors = parse_prediction(raw, document.text, name, document.doc_id)
-    except Exception as exc:  # garbage of any kind must not stop the run
-        return DocPredictions(document.doc_id), [
-            *errors,
-            ItemError(name, document.doc_id, "", f"unreadable output: {type(exc).__name__}: {exc}"),
-        ]
-    return parsed, errors + item_errors
-
-
-def _empty(doc_id: str, layers: Sequence[str]) -> DocPredictions:
-    return DocPredictions(doc_id, **{layer: () for layer in layers})  # type: ignore[arg-type]
 
 
 def attempted_layers(system: Extractor) -> tuple[str, ...]:
@@ -178,131 +122,14 @@ def attempted_layers(system: Extractor) -> tuple[str, ...]:
     return tuple(layer for layer in LAYERS if layer in system.layers)
 
 
-@dataclass(frozen=True, slots=True)
-class _Attempt:
-    """One document's extraction, validated: what the run records for it.
-
-    Built where the extraction ran (a worker process included), from plain
-    picklable values: the exception itself never crosses a process boundary,
-    only its message.
-    """
-
-    status: str  # "ok" | "error" | "timeout"
-    predictions: DocPredictions
-    errors: tuple[ItemError, ...]
-    seconds: float
-    usage: Usage | None = None
-    exchanges: tuple[str, ...] = ()
-
-
-def _timed_out(
-    name: str, document: Document, layers: Sequence[str], timeout: float, seconds: float
-) -> _Attempt:
-    error = ItemError(name, document.doc_id, "", f"timed out after {timeout:g} s")
-    return _Attempt("timeout", _empty(document.doc_id, layers), (error,), seconds)
-
-
-def _attempt(system: Extractor, document: Document, timeout: float) -> _Attempt:
-    """Extract one document on a daemon thread with a timeout, then validate."""
-    layers = attempted_layers(system)
-    metered = callable(getattr(system, "extract_metered", None))
-    call = system.extract_metered if metered else system.extract  # type: ignore[attr-defined]
-    started = time.perf_counter()
-    status, value = _call_with_timeout(lambda: call(document), timeout)
-    seconds = time.perf_counter() - started
-    usage: Usage | None = None
-    exchanges: tuple[str, ...] = ()
-    problems: list[ItemError] = []
-    if status == "ok" and metered:
-        if isinstance(value, Metered):
-            usage, exchanges = value.usage, tuple(value.exchanges)
-            problems = [ItemError(system.name, document.doc_id, "", p) for p in value.problems]
-            value = value.prediction
-        else:
-            status, value = (
-                "error",
-                TypeError(f"extract_metered returned {type(value).__name__}, expected a Metered"),
-            )
-    if status == "timeout":
-        return _timed_out(system.name, document, layers, timeout, seconds)
-    if status == "error":
-        message = f"extract raised {type(value).__name__}: {value}"
-        error = ItemError(system.name, document.doc_id, "", message)
-        return _Attempt("error", _empty(document.doc_id, layers), (error,), seconds)
-    parsed, doc_errors = _check_output(system, document, value)
-    if not parsed.attempted():
-        parsed = _empty(document.doc_id, layers)
-    return _Attempt("ok", parsed, (*problems, *doc_errors), seconds, usage, exchanges)
-
-
-# ------------------------------------------------------------------ worker processes
-
-#: The system of this worker process, built once by :func:`_worker_init`.
-_WORKER_SYSTEM: Any = None
-#: Shared with the parent: when each document started in a worker (``time.time()``, 0 = not yet).
-_WORKER_STARTED: Any = None
-
-
-def _worker_init(spec: tuple[str, Any], name: str, version: str, started: Any) -> None:
-    """Build the system in a worker: by registered name / module:attr path, or
-    unpickled; it must be the same system and version as in the parent."""
-    global _WORKER_SYSTEM, _WORKER_STARTED
-    _WORKER_STARTED = started
-    kind, payload = spec
-    if kind == "ref":
-        from benchmark.systems import load_system
-
-        value = load_system(payload)
-    else:
-        value = pickle.loads(payload)
-    if value.name != name or str(value.version) != version:
-        raise RuntimeError(f"the worker built {value.name} {value.version}, not {name} {version}")
-    _WORKER_SYSTEM = value
-
-
-def _worker_attempt(index: int, document: Document, timeout: float) -> _Attempt:
-    _WORKER_STARTED[index] = time.time()
-    return _attempt(_WORKER_SYSTEM, document, timeout)
-
-
-def parallel_mode(system: Extractor) -> str:
-    """How the system's documents may run concurrently: its ``parallel``
-    attribute (``"thread"``, ``"process"`` or ``"none"``; default ``"process"``).
-    An unknown value is taken as ``"none"``: serial is always safe."""
-    mode = getattr(system, "parallel", "process")
-    return mode if mode in ("thread", "process", "none") else "none"
-
-
-def _worker_spec(system: Extractor, system_ref: str | None) -> tuple[str, Any] | None:
-    """How a worker process gets the system: ("ref", name) to build it there,
-    ("pickle", bytes) to unpickle it (pickled once here, not again per worker),
-    or None if neither is possible."""
-    if system_ref:
-        return "ref", system_ref
-    try:
-        return "pickle", pickle.dumps(system)
-    except Exception:  # any failure to pickle: lambdas, locks, open files ...
-        return None
-
-
-def _terminate_workers(pool: Any) -> None:
-    """Stop a process pool now, whatever its workers are doing (hung ones included)."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-
-
-# ------------------------------------------------------------------ the run
+def cache_version(info: SystemInfo) -> str:
+    """The version the cache files a system's predictions under: its declared
+    version and a hash of its source, so an edit without a version bump misses."""
+    return f"{info.version}+src.{info.source_hash[:16]}" if info.source_hash else info.version
 
 
 def run_system(
-    system: Extractor,
+    system: Extractor | None,
     documents: Sequence[Document],
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -311,25 +138,43 @@ def run_system(
     cache: PredictionCache | None = None,
     jobs: int = 1,
     system_ref: str | None = None,
+    memory_limit: int | None = None,
+    supervisor: Supervisor | None = None,
 ) -> RunOutcome:
-    """Extract every document; record failures and go on (see module doc).
+    """Extract every document in supervised worker processes; record failures
+    and go on (see module doc).
 
-    ``cache`` (default: none) serves documents extracted before by the same
-    system and version, and stores new completed extractions
-    (:mod:`benchmark.cache`). ``jobs`` > 1 runs the documents that must be
-    extracted concurrently, as the system's ``parallel`` attribute allows:
-    threads, worker processes (each builds the system once, from
-    ``system_ref``, a registered name or ``module:attr`` path, if given, else
-    from a pickled copy of ``system``), or serially. Whatever the mode, the
-    predictions, errors and their order are those of a serial run.
+    The system is ``supervisor``'s if given (it is left open), else built in a
+    worker from ``system_ref`` (a registered name or ``module:attr``) if given,
+    else from a pickled copy of ``system``. ``cache`` (default: none) serves
+    documents extracted before by the same system, version and source, and
+    stores new completed extractions (:mod:`benchmark.cache`). ``jobs`` > 1
+    runs that many documents at a time, as the system's ``parallel`` attribute
+    allows. Whatever the mode, the predictions, errors and their order are
+    those of a serial run. ``memory_limit`` (MiB) caps each worker's growth.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
-    if callable(getattr(system, "extract_metered", None)):
+    if supervisor is None:
+        paths = (os.getcwd(),) if system_ref and ":" in system_ref else ()
+        spec = spec_for(system, system_ref, paths)
+        with Supervisor(spec, memory_limit=memory_limit) as owned:
+            return run_system(
+                None,
+                documents,
+                timeout=timeout,
+                fail_fast=fail_fast,
+                progress=progress,
+                cache=cache,
+                jobs=jobs,
+                supervisor=owned,
+            )
+    info = supervisor.info
+    name, version, layers = info.name, info.version, info.layers
+    if info.metered:
         cache = None  # it caches its responses itself, with their usage (module doc)
-    name, version = system.name, str(system.version)
-    layers = attempted_layers(system)
-    done: dict[int, _Attempt] = {}
+    keyed = cache_version(info)
+    done: dict[int, Attempt] = {}
     cached: set[int] = set()
     todo: list[int] = []
     for i, document in enumerate(documents):
@@ -337,63 +182,54 @@ def run_system(
             todo.append(i)
             continue
         started = time.perf_counter()
-        hit = cache.get(name, version, document, layers)
+        hit = cache.get(name, keyed, document, layers)
         if hit is None:
             todo.append(i)
         else:
             seconds = time.perf_counter() - started
-            done[i] = _Attempt("ok", hit.predictions, hit.errors, seconds)
+            done[i] = Attempt("ok", hit.predictions, hit.errors, seconds)
             cached.add(i)
+    mode = info.parallel if jobs > 1 and len(todo) > 1 else "none"
+    reported = 0
 
-    mode = parallel_mode(system) if jobs > 1 and len(todo) > 1 else "none"
-    spec = _worker_spec(system, system_ref) if mode == "process" else None
-    if mode == "process" and spec is None:
-        _note(
-            progress,
-            f"  {name}: cannot be sent to worker processes (not picklable "
-            "and no registered name); running serially",
-        )
-        mode = "none"
+    def report_ready() -> None:
+        nonlocal reported
+        while reported < len(documents) and reported in done:
+            i = reported
+            attempt = done[i]
+            if progress is not None:
+                mark = "ok" if not attempt.errors else f"{len(attempt.errors)} error(s)"
+                if i in cached:
+                    mark += " (cached)"
+                _note(
+                    progress,
+                    f"  {name}: [{i + 1}/{len(documents)}] {documents[i].doc_id} "
+                    f"{attempt.seconds:.2f}s {mark}",
+                )
+            reported += 1
+            if fail_fast and attempt.errors:
+                raise RunAborted(attempt.errors[0])
 
-    def record(i: int, attempt: _Attempt) -> None:
-        document = documents[i]
-        done[i] = attempt
-        if cache is not None and attempt.status == "ok":
-            cache.put(name, version, document, attempt.predictions, attempt.errors)
-
-    def report(i: int) -> None:
-        attempt = done[i]
-        if progress is not None:
-            mark = "ok" if not attempt.errors else f"{len(attempt.errors)} error(s)"
-            if i in cached:
-                mark += " (cached)"
-            _note(
-                progress,
-                f"  {name}: [{i + 1}/{len(documents)}] {documents[i].doc_id} "
-                f"{attempt.seconds:.2f}s {mark}",
-            )
-        if fail_fast and attempt.errors:
-            raise RunAborted(attempt.errors[0])
-
-    pending = set(todo)
-    if mode == "none":
-        for i in range(len(documents)):
-            if i in pending:
-                record(i, _attempt(system, documents[i], timeout))
-            report(i)
-    elif not _run_pool(
-        mode, system, documents, todo, timeout, jobs, spec, record, report, progress
-    ):
-        mode = "none"  # the worker processes failed before extracting anything
+    report_ready()
+    try:
+        for i, attempt in supervisor.run(documents, todo, timeout=timeout, jobs=jobs):
+            done[i] = attempt
+            if cache is not None and attempt.status == "ok":
+                cache.put(name, keyed, documents[i], attempt.predictions, attempt.errors)
+            report_ready()
+    except WorkerError as exc:  # a replacement worker could not start
+        for i in todo:
+            if i not in done:
+                reason = f"no worker to run it: {exc.message}"
+                done[i] = failed("died", name, documents[i].doc_id, layers, reason, 0.0)
+        report_ready()
     predictions = {documents[i].doc_id: done[i].predictions for i in range(len(documents))}
     errors = tuple(e for i in range(len(documents)) for e in done[i].errors)
     seconds = {documents[i].doc_id: done[i].seconds for i in range(len(documents))}
-    metered = callable(getattr(system, "extract_metered", None))
     usage = {
-        documents[i].doc_id: done[i].usage or Usage() for i in range(len(documents)) if metered
+        documents[i].doc_id: done[i].usage or Usage() for i in range(len(documents)) if info.metered
     }
     exchanges = {documents[i].doc_id: done[i].exchanges for i in range(len(documents))}
-    options = getattr(system, "options", None)
     return RunOutcome(
         name,
         version,
@@ -403,9 +239,11 @@ def run_system(
         seconds,
         tuple(documents[i].doc_id for i in sorted(cached)),
         "serial" if mode == "none" else mode,
+        supervisor.spec.source(),
+        info.exposure,
         usage,
         {doc: ex for doc, ex in exchanges.items() if ex},
-        {str(k): str(v) for k, v in options.items()} if isinstance(options, Mapping) else {},
+        dict(info.options),
     )
 
 
@@ -413,100 +251,6 @@ def _note(progress: TextIO | None, line: str) -> None:
     if progress is not None:
         progress.write(line + "\n")
         progress.flush()
-
-
-def _run_pool(
-    mode: str,
-    system: Extractor,
-    documents: Sequence[Document],
-    todo: Sequence[int],
-    timeout: float,
-    jobs: int,
-    spec: tuple[str, Any] | None,
-    record: Callable[[int, _Attempt], None],
-    report: Callable[[int], None],
-    progress: TextIO | None,
-) -> int:
-    """Extract ``todo`` on a thread or process pool; record and report every
-    document in document order (so fail_fast stops where a serial run would).
-    Returns how many documents the pool extracted (the rest ran here, serially,
-    after the worker processes failed)."""
-    from concurrent.futures import Future, ThreadPoolExecutor
-    from concurrent.futures import TimeoutError as FutureTimeout
-    from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
-
-    layers = attempted_layers(system)
-    workers = min(jobs, len(todo))
-    pool: Any
-    started: Any = None
-    if mode == "thread":
-        pool = ThreadPoolExecutor(workers, thread_name_prefix="troopbench-job")
-        futures: dict[int, Future[_Attempt]] = {
-            i: pool.submit(_attempt, system, documents[i], timeout) for i in todo
-        }
-    else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        started = context.RawArray("d", len(documents))
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_worker_init,
-            initargs=(spec, system.name, str(system.version), started),
-        )
-        futures = {i: pool.submit(_worker_attempt, i, documents[i], timeout) for i in todo}
-    # a worker whose own timeout thread cannot run (a hang holding the GIL) is
-    # caught here: once a document has run a little longer than the timeout in
-    # its worker, give up on it (time spent starting workers does not count)
-    grace = timeout + max(2.0, 0.5 * timeout)
-
-    def wait(i: int) -> _Attempt:
-        if mode == "thread":  # a thread's extraction returns by its timeout
-            return futures[i].result()
-        while True:
-            try:
-                return futures[i].result(timeout=min(1.0, grace))
-            except FutureTimeout:
-                began = started[i]
-                if began and time.time() - began > grace:
-                    raise
-
-    broken = False
-    hung = False
-    pooled = 0
-    try:
-        for i in range(len(documents)):
-            if i in futures:
-                if broken:
-                    record(i, _attempt(system, documents[i], timeout))
-                else:
-                    try:
-                        attempt = wait(i)
-                    except FutureTimeout:
-                        hung = True
-                        seconds = time.time() - started[i]
-                        attempt = _timed_out(system.name, documents[i], layers, timeout, seconds)
-                    except BrokenProcessPool as exc:
-                        # a worker died (crash, or it could not build the system):
-                        # what is left runs here, serially, as without --jobs
-                        broken = True
-                        _note(
-                            progress,
-                            f"  {system.name}: worker processes failed ({exc}); "
-                            "running the remaining documents serially",
-                        )
-                        attempt = _attempt(system, documents[i], timeout)
-                    pooled += not broken
-                    hung = hung or attempt.status == "timeout"
-                    record(i, attempt)
-            report(i)
-    finally:
-        if mode == "process" and (hung or broken):
-            _terminate_workers(pool)
-        else:  # a thread's extraction returns by its timeout: waiting is bounded
-            pool.shutdown(wait=True, cancel_futures=True)
-    return pooled
 
 
 # ------------------------------------------------------------------ results files
@@ -531,18 +275,21 @@ def build_results(
     version: str,
     evaluation: Evaluation,
     errors: Sequence[ItemError],
-    date: dt.datetime | None = None,
+    source: str = "",
     exposure: Exposure | None = None,
     options: Mapping[str, str] | None = None,
     usage: Mapping[str, Usage] | None = None,
 ) -> dict[str, Any]:
     """The JSON document written to ``results/<system>.json``.
 
-    ``exposure`` is the system's declaration (:func:`benchmark.systems.declared_exposure`);
-    without one the file says ``undeclared``. ``options`` (the system's
-    output-changing options) go into the ``system`` block, with a one-line
-    signature of the system (name, version, options); ``usage`` (per
-    document) becomes the ``cost`` block.
+    Nothing in it depends on when or where it was produced (no date, no
+    platform), so a re-run that changes no score changes no byte. ``source``
+    says where the system came from (an entry point or ``module:attr``);
+    ``exposure`` is the system's declaration
+    (:func:`benchmark.systems.declared_exposure`); without one the file says
+    ``undeclared``. ``options`` (the system's output-changing options) go into
+    the ``system`` block, with a one-line signature of the system (name,
+    version, options); ``usage`` (per document) becomes the ``cost`` block.
     """
     signature = current_signature(gold.sha256)
     layers: dict[str, Any] = {}
@@ -565,23 +312,31 @@ def build_results(
         system_block["signature"] = "|".join(
             [f"{system}:{version}", *(f"{k}:{options[k]}" for k in sorted(options))]
         )
+    system_block["source"] = source
     extra = {"cost": cost_block(usage)} if usage else {}
     return {
         "format": RESULTS_FORMAT,
         "signature": signature.to_dict(),
         "system": system_block,
-        "date": (date or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat(),
-        "platform": {
-            "python": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "system": platform.system(),
-            "machine": platform.machine(),
-        },
         "layers": layers,
         "not_attempted": [layer for layer in LAYERS if layer not in evaluation.attempted],
-        "errors": [e.to_dict() for e in errors],
+        "errors": recorded_errors(errors),
         **extra,
     }
+
+
+#: A results file lists at most this many errors; the rest are summed up in one more entry.
+MAX_RECORDED_ERRORS = 1000
+
+
+def recorded_errors(errors: Sequence[ItemError]) -> list[dict[str, str]]:
+    """The errors of a results file: the first :data:`MAX_RECORDED_ERRORS`, then one
+    entry saying how many more there were (their items are still counted)."""
+    out = [e.to_dict() for e in errors[:MAX_RECORDED_ERRORS]]
+    if len(errors) > MAX_RECORDED_ERRORS:
+        more = len(errors) - MAX_RECORDED_ERRORS
+        out.append({"doc_id": "", "item": "", "message": f"... and {more} more error(s)"})
+    return out
 
 
 def score_outcome(
@@ -594,7 +349,8 @@ def score_outcome(
         version=outcome.version,
         evaluation=evaluation,
         errors=outcome.errors,
-        exposure=exposure,
+        source=outcome.source,
+        exposure=exposure or outcome.exposure,
         options=outcome.options,
         usage=outcome.usage,
     )

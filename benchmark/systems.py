@@ -193,6 +193,48 @@ def _instantiate(obj: object, label: str, options: Mapping[str, str] | None = No
     return candidate  # type: ignore[return-value]
 
 
+def check_system(system: object, label: str) -> None:
+    """Raise :class:`SystemNotFound` unless ``system`` is usable: a system object
+    whose name is a non-empty string (at most 100 characters, valid Unicode),
+    whose version is a string or number and whose layers are known ones."""
+    if not _looks_like_system(system):
+        raise SystemNotFound(
+            f"{label} is not a troopbench system: "
+            "it needs name, version, layers and extract(document)"
+        )
+    name = system.name  # type: ignore[attr-defined]
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise SystemNotFound(
+            f"{label}: name must be a non-empty string of at most 100 characters, "
+            f"not {type(name).__name__} {str(name)[:40]!r}"
+        )
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SystemNotFound(f"{label}: name {name!r} is not valid Unicode") from None
+    version = system.version  # type: ignore[attr-defined]
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        raise SystemNotFound(f"{label}: version must be a string, not {type(version).__name__}")
+    try:
+        layers = tuple(system.layers)  # type: ignore[attr-defined]
+    except TypeError:
+        layers = ()
+    if not layers or any(not isinstance(x, str) or x not in LAYERS for x in layers):
+        raise SystemNotFound(
+            f"{label} declares layers {layers!r}; each must be one of {', '.join(LAYERS)}"
+        )
+    try:
+        declared_exposure(system)
+    except ValueError as exc:
+        raise SystemNotFound(f"{label}: {exc}") from None
+
+
+def entry_point_target(name: str) -> str:
+    """The ``module:attr`` a registered system name points at ("" if none)."""
+    ep = _registered().get(name)
+    return str(ep.value) if ep is not None else ""  # type: ignore[attr-defined]
+
+
 def _looks_like_system(obj: object) -> bool:
     return (
         not isinstance(obj, type)
@@ -217,6 +259,21 @@ def load_path(path: str, options: Mapping[str, str] | None = None) -> Extractor:
         except AttributeError as exc:
             raise SystemNotFound(f"{module_name!r} has no attribute {attr!r}") from exc
     return _instantiate(obj, path, options)
+
+
+def resolve_ref(name: str) -> str:
+    """Check that ``name`` is a registered name or a ``module:attr`` path, without
+    importing or building anything; raise :class:`SystemNotFound` otherwise."""
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        if not module_name or not attr:
+            raise SystemNotFound(f"{name!r} is not a module:attr path")
+        return name
+    registered = _registered()
+    if name not in registered:
+        known = ", ".join(sorted(registered)) or "(none)"
+        raise SystemNotFound(f"unknown system {name!r}; available systems: {known}")
+    return name
 
 
 def available_names() -> list[str]:

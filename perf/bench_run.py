@@ -7,8 +7,9 @@ prints the medians of:
 
 * the wall time of the whole command, interpreter start-up included (measured
   by this script around the subprocess);
-* per system: its *build* (``load_system``: importing its module and its
-  libraries, loading models, training) and its *extraction* (the sum of the
+* per system: its *build* (starting its worker process and, there,
+  importing its module and its libraries, loading models, training) and its
+  *extraction* (the sum of the
   runner's per-document seconds, ``RunOutcome.seconds``);
 * the harness: everything else, split into importing troopbench, loading
   and validating the gold, the runner's own work around extraction
@@ -54,7 +55,6 @@ def child(out_file: str, cli_args: list[str]) -> None:
     """Run the CLI in this process with timers around its phases."""
     import benchmark.cli as cli
     import benchmark.runner as runner
-    import benchmark.systems as systems
 
     imported = time.perf_counter()
     timers: dict[str, float] = defaultdict(float)
@@ -70,13 +70,13 @@ def child(out_file: str, cli_args: list[str]) -> None:
 
         return wrapper
 
-    real_load, real_run = systems.load_system, runner.run_system
+    real_open, real_run = cli._open_system, runner.run_system
 
-    def load_system(name: str) -> Any:
+    def open_system(ref: str, *args: Any) -> Any:
         started = time.perf_counter()
-        system = real_load(name)
-        per_system[system.name] = {"build": time.perf_counter() - started}
-        return system
+        supervisor = real_open(ref, *args)
+        per_system[supervisor.info.name] = {"build": time.perf_counter() - started}
+        return supervisor
 
     def run_system(system: Any, documents: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -88,7 +88,7 @@ def child(out_file: str, cli_args: list[str]) -> None:
         timers["runner around extraction"] += wall - extraction
         return outcome
 
-    systems.load_system = load_system
+    cli._open_system = open_system
     runner.run_system = run_system
     runner.score_outcome = timed("scoring", runner.score_outcome)
     runner.write_json_atomic = timed("writing results", runner.write_json_atomic)

@@ -110,9 +110,9 @@ def test_stale_and_broken_results_are_flagged(
     del bad["signature"]
     write(tmp_path / "results", "bad", bad)
     text = board(tmp_path / "results", mini_gold)
-    ranked = text.split("## Stale results")[0]
+    ranked = text.split("## Not comparable")[0]
     assert "oldsys" not in ranked
-    assert "- oldsys (gold 000000000000)" in text
+    assert f"- oldsys (gold 000000000000 \\(current: {mini_gold.short_hash}\\))" in text
     assert "broken.json: not valid JSON" in text.replace("\\", "")
     assert "bad.json: /: 'signature' is a required property" in text.replace("\\", "")
 
@@ -189,7 +189,7 @@ def test_results_without_unit_counts_are_stale(
     )
     text = board(tmp_path / "results", mini_gold)
     assert "- oldformat (no usable per\\-unit counts" in text
-    assert "oldformat" not in text.split("## Stale results")[0]
+    assert "oldformat" not in text.split("## Not comparable")[0]
 
 
 def test_leaderboard_statistics_are_byte_stable(
@@ -235,7 +235,7 @@ def test_cli_compare(
     stale["signature"]["gold_hash"] = "0" * 64
     write(results, "stale", stale)
     assert main(["compare", "perfect", "stale", "--results", str(results)]) == 1
-    assert "different gold" in capsys.readouterr().err
+    assert "were scored differently, so they cannot be compared: gold" in capsys.readouterr().err
 
 
 def test_notes_preamble_and_sections(tmp_path: Path) -> None:

@@ -380,7 +380,7 @@ def test_a_system_that_raises_fails_that_documents_items(project: pytest.Pyteste
 def test_a_system_that_hangs_times_out(project: pytest.Pytester) -> None:
     result = run(project, "--troopbench-system=tinysys:Hanging", "--troopbench-timeout=0.2")
     result.assert_outcomes(passed=5, failed=2)
-    result.stdout.fnmatch_lines(["hanging failed on this document: timed out after 0.2 s*"])
+    result.stdout.fnmatch_lines(["hanging failed on this document: timeout after 0.2 s*"])
 
 
 # ------------------------------------------------------------------ usage errors

@@ -82,7 +82,7 @@ def test_perfect_system_scores_one(mini_gold: Gold) -> None:
     ("misbehave", "message"),
     [
         ("raise", "extract raised RuntimeError: boom"),
-        ("hang", "timed out after 0.5 s"),
+        ("hang", "timeout after 0.5 s"),
         ("garbage", "extract returned dict, expected a Prediction"),
         ("bad-items", "end 99999 is beyond the end of the text"),
     ],
@@ -241,7 +241,8 @@ def test_cli_score_writes_predictions_beside_results(tmp_path: Path, mini_copy: 
         "--seeds",
         str(mini_copy / "seeds"),
     ]
-    assert main(["score", str(source), "--name", "cli", *common]) == 0
+    # one rejected item: exit 1 (README, exit codes), and both files are still written
+    assert main(["score", str(source), "--name", "cli", *common]) == 1
     written = (
         (tmp_path / "results" / "cli.predictions.jsonl").read_text(encoding="utf-8").splitlines()
     )

@@ -4,6 +4,8 @@
   (``$defs/document``, ``$defs/registry``);
 * ``predictions.schema.json``: one line of a predictions JSONL file;
 * ``results.schema.json``: a results file under ``results/``.
+
+Validators are strict about integers: ``46.0`` is not one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
+
+
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    """JSON Schema calls 46.0 an integer; troopbench does not (offsets index strings)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12, except that a float with a zero fraction is not an integer.
+StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
 
 
 @cache
@@ -27,7 +41,7 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def schema_validator(name: str, definition: str | None = None) -> Draft202012Validator:
+def schema_validator(name: str, definition: str | None = None) -> Any:
     """A validator for a whole schema, or for one of its ``$defs``."""
     schema = load_schema(name)
     if definition is not None:
@@ -36,7 +50,7 @@ def schema_validator(name: str, definition: str | None = None) -> Draft202012Val
             "$defs": schema["$defs"],
             "$ref": f"#/$defs/{definition}",
         }
-    return Draft202012Validator(schema)
+    return StrictValidator(schema)
 
 
 def json_pointer(path: Iterable[Any]) -> str:
