@@ -164,7 +164,24 @@ class Accuracy(_Additive):
         return self.total == 0
 
 
+def mean_left_to_right(values: Iterable[float]) -> float:
+    """Mean of ``values``: added one by one, in the order given, to 0.0, then
+    divided by their number; 0.0 for no values.
+
+    Written out because the order and the rounding of a float sum are part of
+    the specification (README "How scoring works"): Python 3.12's built-in
+    ``sum`` compensates rounding errors and 3.11's does not, so ``sum`` could
+    change a figure in its last bit between interpreter versions.
+    """
+    total = 0.0
+    count = 0
+    for value in values:
+        total += value
+        count += 1
+    return safe_ratio(total, count)
+
+
 def macro_f1(scores: Iterable[Score]) -> float:
-    """Unweighted mean of F1 over ``scores``; 0.0 for no scores at all."""
-    values = [s.f1 for s in scores]
-    return safe_ratio(sum(values), len(values))
+    """Unweighted mean of F1 over ``scores``, in the order given (see
+    :func:`mean_left_to_right`); 0.0 for no scores at all."""
+    return mean_left_to_right(s.f1 for s in scores)

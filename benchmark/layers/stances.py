@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from benchmark.aliases import AliasIndex, unresolved_key
-from benchmark.metrics import PRF, Accuracy, Score, safe_ratio
+from benchmark.metrics import PRF, Accuracy, Score, mean_left_to_right, safe_ratio
 from benchmark.spans import Span
 
 LABELS: tuple[str, ...] = ("FAVOR", "AGAINST", "NEUTRAL")
@@ -91,20 +91,24 @@ class StanceCounts:
         return Accuracy(sum(g == p for g, p in self.label_pairs), len(self.label_pairs))
 
     def label_macro_f1(self) -> float:
-        """Macro-F1 of labels on found holders (scikit-learn, zero_division=0).
+        """Macro-F1 of labels on found holders (scikit-learn's
+        ``f1_score(average="macro", zero_division=0)``, written out).
 
         Averaged over the labels present among the gold or predicted labels of
-        those pairs, ``CONFLICT`` included when predicted (its F1 is 0); 0.0
-        when the system found no gold holder.
+        those pairs, ``CONFLICT`` included when predicted (its F1 is 0), in
+        sorted label order, added left to right
+        (:func:`benchmark.metrics.mean_left_to_right`); 0.0 when the system
+        found no gold holder.
         """
-        if not self.label_pairs:
-            return 0.0
-        from sklearn.metrics import f1_score
+        labels = sorted({label for pair in self.label_pairs for label in pair})
+        return mean_left_to_right(self._pair_f1(label) for label in labels)
 
-        gold = [g for g, _ in self.label_pairs]
-        pred = [p for _, p in self.label_pairs]
-        labels = sorted({*gold, *pred})
-        return float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0))
+    def _pair_f1(self, label: str) -> float:
+        """F1 of one label over the label pairs: 2·TP / (gold count + predicted count)."""
+        tp = sum(g == label == p for g, p in self.label_pairs)
+        gold = sum(g == label for g, _ in self.label_pairs)
+        pred = sum(p == label for _, p in self.label_pairs)
+        return safe_ratio(2 * tp, gold + pred)
 
     def f_avg(self) -> float:
         """SemEval-2016 Task 6: mean of F1(FAVOR) and F1(AGAINST)."""
