@@ -1,0 +1,192 @@
+"""The contrast suite: every document × transformation × seed, built, checked and scored.
+
+A variant's id shows its origin: ``000_cfbd3f9e2e2eb4de~dates~3`` is seed 3
+of the ``dates`` transformation of document ``000_cfbd3f9e2e2eb4de``.
+Variants are generated from the gold every time they are needed (never
+stored, never edited by hand); the suite's hash covers the bytes of every
+variant document and registry, so results scored against variants made by
+another gold, another transformation version or another faker are stale.
+
+Each variant carries its own registry (the ``names`` transformation renames
+people), so the suite is scored variant by variant with that registry
+(:func:`evaluate_suite`); the per-document and per-paragraph counts are the
+same kind as for the original articles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from benchmark.gold import (
+    Gold,
+    GoldDocument,
+    Problem,
+    Registry,
+    _document_problems,
+    _registry_problems,
+    _schema_problems,
+)
+from benchmark.layers import LAYERS
+from benchmark.predictions import DocPredictions
+from benchmark.scoring import Counts, Evaluation, evaluate
+from benchmark.variants.all import All
+from benchmark.variants.base import Transformation
+from benchmark.variants.core import Source
+from benchmark.variants.dates import Dates
+from benchmark.variants.identity import Identity
+from benchmark.variants.names import Names
+from benchmark.variants.numbers import Numbers
+from benchmark.variants.serialize import (
+    document_bytes,
+    document_json,
+    registry_bytes,
+    registry_json,
+)
+
+SEPARATOR = "~"
+#: Seeds per (document, transformation) in the default suite (see perf/README.md).
+DEFAULT_SEEDS = 10
+SUITES = ("original", "contrast", "all")
+
+TRANSFORMATIONS: dict[str, Transformation] = {
+    t.name: t for t in (Dates(), Names(), Numbers(), All())
+}
+#: Transformations that exist for tests only, not in the suite.
+EXTRA: dict[str, Transformation] = {"identity": Identity()}
+
+
+def variant_id(doc_id: str, transformation: str, seed: int) -> str:
+    return f"{doc_id}{SEPARATOR}{transformation}{SEPARATOR}{seed}"
+
+
+def parse_variant_id(vid: str) -> tuple[str, str, int] | None:
+    """(origin doc id, transformation, seed) of a variant id; None for an original id."""
+    parts = vid.split(SEPARATOR)
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+def transformation(name: str) -> Transformation:
+    found = TRANSFORMATIONS.get(name) or EXTRA.get(name)
+    if found is None:
+        known = ", ".join((*TRANSFORMATIONS, *EXTRA))
+        raise KeyError(f"unknown transformation {name!r}; known: {known}")
+    return found
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One variant: where it comes from and its gold (document and registry)."""
+
+    origin: str
+    transformation: str
+    seed: int
+    source: Source
+
+    @property
+    def doc_id(self) -> str:
+        return self.source.gold.doc_id
+
+    @property
+    def gold(self) -> GoldDocument:
+        return self.source.gold
+
+    @property
+    def registry(self) -> Registry:
+        return self.source.registry
+
+    def document_bytes(self) -> bytes:
+        return document_bytes(self.gold)
+
+    def registry_bytes(self) -> bytes:
+        return registry_bytes(self.registry)
+
+
+def make_variant(gold: Gold, doc_id: str, name: str, seed: int) -> Variant:
+    """The variant of ``doc_id`` by transformation ``name`` with ``seed``."""
+    if doc_id not in gold.documents:
+        raise KeyError(f"no document {doc_id!r} in the gold")
+    out = transformation(name).transform(Source(gold.documents[doc_id], gold.registry), seed)
+    vid = doc_id if name == "identity" else variant_id(doc_id, name, seed)
+    document = dataclasses.replace(out.gold.document, doc_id=vid)
+    return Variant(
+        doc_id, name, seed, Source(dataclasses.replace(out.gold, document=document), out.registry)
+    )
+
+
+def validate_variant(variant: Variant) -> list[Problem]:
+    """Every problem ``troopbench validate`` would report for the variant's files."""
+    file = f"{variant.doc_id}.json"
+    data = document_json(variant.gold)
+    registry = registry_json(variant.registry)
+    problems = _schema_problems("entities.json", registry, "registry")
+    problems += _registry_problems("entities.json", registry)
+    problems += _schema_problems(file, {**data, "doc_id": variant.origin}, "document")
+    registry_map = {e["id"]: e for e in registry["entities"]}
+    problems += _document_problems(
+        file, data, variant.doc_id, variant.gold.document.text, registry_map
+    )
+    return problems
+
+
+@dataclass(frozen=True)
+class Suite:
+    """The variants of a gold, in (document, transformation, seed) order, and their hash."""
+
+    gold: Gold
+    variants: Mapping[str, Variant]
+    seeds: int
+    sha256: str
+
+    def __iter__(self) -> Iterator[Variant]:
+        return iter(self.variants.values())
+
+    def as_gold(self) -> Gold:
+        """The variants as a :class:`Gold` for everything that reads documents and a hash.
+
+        Its registry is the original's; score with :func:`evaluate_suite`,
+        which uses each variant's own registry.
+        """
+        return Gold(self.gold.registry, {v.doc_id: v.gold for v in self}, self.sha256)
+
+
+def build_suite(
+    gold: Gold,
+    seeds: int = DEFAULT_SEEDS,
+    names: Sequence[str] = tuple(TRANSFORMATIONS),
+    doc_ids: Sequence[str] | None = None,
+) -> Suite:
+    """Every (document, transformation, seed) variant, seeds ``0 .. seeds - 1``."""
+    variants: dict[str, Variant] = {}
+    digest = hashlib.sha256(gold.sha256.encode())
+    for doc_id in doc_ids or tuple(gold.documents):
+        for name in names:
+            for seed in range(seeds):
+                v = make_variant(gold, doc_id, name, seed)
+                variants[v.doc_id] = v
+                digest.update(v.document_bytes())
+                digest.update(hashlib.sha256(v.gold.document.text.encode()).digest())
+                digest.update(v.registry_bytes())
+    return Suite(gold, variants, seeds, digest.hexdigest())
+
+
+def evaluate_suite(
+    suite: Suite, predictions: Mapping[str, DocPredictions], attempted: frozenset[str]
+) -> Evaluation:
+    """Score predictions on every variant with the variant's registry; one merged evaluation."""
+    layers = tuple(layer for layer in LAYERS if layer in attempted)
+    per_doc: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
+    per_unit: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
+    invalid: dict[str, dict[str, int]] = {layer: {} for layer in layers}
+    for v in suite:
+        pred = {v.doc_id: predictions[v.doc_id]} if v.doc_id in predictions else {}
+        part = evaluate(Gold(v.registry, {v.doc_id: v.gold}, suite.sha256), pred, attempted)
+        for layer in layers:
+            per_doc[layer].update(part.per_doc[layer])
+            per_unit[layer].update(part.per_unit[layer])
+            invalid[layer].update(part.invalid[layer])
+    return Evaluation(layers, per_doc, per_unit, invalid)
