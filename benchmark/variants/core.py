@@ -31,6 +31,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from benchmark.corpus import Document, Evidence
 from benchmark.gold import GoldDocument, Registry, RegistryEntry
@@ -85,7 +86,7 @@ def check_edits(edits: Sequence[Edit], length: int) -> tuple[Edit, ...]:
     for e in ordered:
         if not 0 <= e.start <= e.end <= length:
             raise EditError(f"edit [{e.start}:{e.end}] is outside the text (length {length})")
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in pairwise(ordered):
         if b.start < a.end or (b.start == a.end == b.end == a.start):
             raise EditError(
                 f"edits [{a.start}:{a.end}] → {a.replacement!r} and "

@@ -16,10 +16,11 @@ follow the text.
 Surrogates come from ``faker`` (an optional dependency, pinned exactly so
 that a seed gives the same bytes everywhere): a name with an Arabic particle,
 or none of whose tokens is a given name or surname of faker's ``en_US``,
-``en_GB``, ``en_IE`` or ``en_NZ`` locales, draws from ``en_PK`` (romanised Arabic and Urdu names); other names
-draw from ``en_US``, female given names for female given names. A surrogate
-token is never a token of any person of the document, a word of the original
-text or a word of any registry alias, and never repeats within the document.
+``en_GB``, ``en_IE`` or ``en_NZ`` locales, draws from ``en_PK`` (romanised
+Arabic and Urdu names); other names draw from ``en_US``, female given names
+for female given names. A surrogate token is never a token of any person of
+the document, a word of the original text or a word of any registry alias,
+and never repeats within the document.
 """
 
 from __future__ import annotations

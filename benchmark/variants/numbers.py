@@ -3,13 +3,13 @@
 A number written in digits ("2,500", "170,000", "900", "153") gets another
 value of the same shape: as many digits, as many significant digits (so
 "2,500" becomes something like "3,100" and "170,000" something like
-"140,000"), between half and twice the original, commas kept or left out as in the original. Each distinct
-number of a document maps to one new number, so repeated mentions of one
-count still agree. Troop counts change, and so do the numbers that are not
-troop counts (casualties, attacks, the "2,500 $" donation buttons), so that a
-system cannot pass by remembering which numbers to skip. A new number is
-never one of the document's original numbers and never repeats another new
-one.
+"140,000"), between half and twice the original, commas kept or left out as
+in the original. Each distinct number of a document maps to one new number,
+so repeated mentions of one count still agree. Troop counts change, and so
+do the numbers that are not troop counts (casualties, attacks, the "2,500 $"
+donation buttons), so that a system cannot pass by remembering which
+numbers to skip. A new number is never one of the document's original
+numbers and never repeats another new one.
 
 Left alone: numbers inside a timex (dates, "two decades") or an entity
 mention, explicit dates and years outside them (see :mod:`.dates`), and

@@ -1,4 +1,4 @@
-"""The contrast suite: every document × transformation × seed, built, checked and scored.
+"""The contrast suite: every document, transformation and seed, built, checked and scored.
 
 A variant's id shows its origin: ``000_cfbd3f9e2e2eb4de~dates~3`` is seed 3
 of the ``dates`` transformation of document ``000_cfbd3f9e2e2eb4de``.
