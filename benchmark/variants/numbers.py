@@ -49,9 +49,11 @@ def alternative(written: str, key: str, avoid: set[int]) -> int:
     low = max(10 ** (significant - 1), -(-original // (2 * scale)))
     high = min(10**significant, 2 * original // scale + 1)
     for attempt in range(1000):
-        value = (low + draw(key, attempt, high - low)) * scale
-        if value not in avoid:
-            return value
+        head = low + draw(key, attempt, high - low)
+        if significant > 1 and head % 10 == 0:
+            continue  # "2,500" must not become "3,000": as many significant digits
+        if head * scale not in avoid:
+            return head * scale
     raise TransformError(f"no alternative value for {written!r}")
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from benchmark.gold import (
     Gold,
@@ -123,14 +125,21 @@ def validate_variant(variant: Variant) -> list[Problem]:
     file = f"{variant.doc_id}.json"
     data = document_json(variant.gold)
     registry = registry_json(variant.registry)
-    problems = _schema_problems("entities.json", registry, "registry")
-    problems += _registry_problems("entities.json", registry)
+    problems = list(_registry_check(variant.registry_bytes()))
     problems += _schema_problems(file, {**data, "doc_id": variant.origin}, "document")
     registry_map = {e["id"]: e for e in registry["entities"]}
     problems += _document_problems(
         file, data, variant.doc_id, variant.gold.document.text, registry_map
     )
     return problems
+
+
+@cache
+def _registry_check(data: bytes) -> tuple[Problem, ...]:
+    """Problems of a registry file's bytes (cached: most variants share their registry)."""
+    registry = json.loads(data)
+    problems = _schema_problems("entities.json", registry, "registry")
+    return tuple(problems or _registry_problems("entities.json", registry))
 
 
 @dataclass(frozen=True)
