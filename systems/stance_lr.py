@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any
 from benchmark.corpus import Document
 from benchmark.predictions import EvidenceSpan, Prediction, StancePrediction
 from benchmark.systems import SystemUnavailable
+from benchmark.variants.ids import origin_id
 from systems.spacy_sm.stances import merge_holder_names
 from systems.spacy_sm.text import is_boilerplate
 
@@ -447,13 +448,15 @@ def training_examples(gold: Gold, exclude: Document) -> list[Example]:
     """Labelled sentences from every gold document except ``exclude``.
 
     A gold document is left out when its doc_id or its text equals the
-    excluded document's, so nothing of the scored document's gold is used.
+    excluded document's, or when the excluded document is a contrast variant
+    of it, so nothing of the scored document's gold is used.
     """
     excluded_sha = _sha(exclude.text)
+    excluded_ids = {exclude.doc_id, origin_id(exclude.doc_id)}
     examples: list[Example] = []
     for doc_id, gold_doc in gold.documents.items():
         text = gold_doc.document.text
-        if doc_id == exclude.doc_id or _sha(text) == excluded_sha:
+        if doc_id in excluded_ids or _sha(text) == excluded_sha:
             continue
         evidence = [(e.start, e.end, st.label) for st in gold_doc.stances for e in st.evidence]
         for sentence in split_sentences(text):
@@ -566,7 +569,9 @@ class StanceLogReg:
 
     def model_for(self, document: Document) -> Any:
         """The model trained without ``document`` (cached per document)."""
-        key = (document.doc_id, _sha(document.text))
+        origin = origin_id(document.doc_id)
+        # every variant of one article is scored by the model trained without that article
+        key = (origin, _sha(document.text) if origin == document.doc_id else "")
         if key not in self._models:
             self._models[key] = fit_model(training_examples(self.gold, document))
         return self._models[key]

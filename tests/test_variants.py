@@ -275,7 +275,9 @@ def test_dates_render_surface_forms(gold: Gold) -> None:
 
 def _person_forms(g: Gold, doc_id: str) -> set[str]:
     doc = g.documents[doc_id]
-    forms = {re.sub(r"(?:['’]s|['’])$", "", m.span.text) for m in doc.entities if m.type == "PERSON"}
+    forms = {
+        re.sub(r"(?:['’]s|['’])$", "", m.span.text) for m in doc.entities if m.type == "PERSON"
+    }
     forms |= {
         re.sub(r"(?:['’]s|['’])$", "", h.text)
         for s in doc.stances

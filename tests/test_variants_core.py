@@ -64,7 +64,9 @@ def test_untouched_spans_keep_their_text_and_cut_spans_raise(
         inner = [
             Edit(e.start - span.start, e.end - span.start, e.replacement)
             for e in edits
-            if span.start <= e.start and e.end <= span.end and e.end > span.start
+            if span.start <= e.start
+            and e.end <= span.end
+            and e.end > span.start
             and e.start < span.end
         ]
         expected = apply_edits(span.text, inner) if kind == "inside" else span.text

@@ -39,6 +39,7 @@ from benchmark.variants.base import Transformation
 from benchmark.variants.core import Source
 from benchmark.variants.dates import Dates
 from benchmark.variants.identity import Identity
+from benchmark.variants.ids import variant_id
 from benchmark.variants.names import Names
 from benchmark.variants.numbers import Numbers
 from benchmark.variants.serialize import (
@@ -48,7 +49,6 @@ from benchmark.variants.serialize import (
     registry_json,
 )
 
-SEPARATOR = "~"
 #: Seeds per (document, transformation) in the default suite (see perf/README.md).
 DEFAULT_SEEDS = 10
 SUITES = ("original", "contrast", "all")
@@ -58,18 +58,6 @@ TRANSFORMATIONS: dict[str, Transformation] = {
 }
 #: Transformations that exist for tests only, not in the suite.
 EXTRA: dict[str, Transformation] = {"identity": Identity()}
-
-
-def variant_id(doc_id: str, transformation: str, seed: int) -> str:
-    return f"{doc_id}{SEPARATOR}{transformation}{SEPARATOR}{seed}"
-
-
-def parse_variant_id(vid: str) -> tuple[str, str, int] | None:
-    """(origin doc id, transformation, seed) of a variant id; None for an original id."""
-    parts = vid.split(SEPARATOR)
-    if len(parts) != 3 or not parts[2].isdigit():
-        return None
-    return parts[0], parts[1], int(parts[2])
 
 
 def transformation(name: str) -> Transformation:
