@@ -6,6 +6,7 @@ per transformation (:mod:`.dates`, :mod:`.names`, :mod:`.numbers`,
 """
 
 from benchmark.variants.core import Edit, EditError, Rewrite, Source, SpanCutError, apply_rewrite
+from benchmark.variants.ids import origin_id, parse_variant_id, variant_id
 from benchmark.variants.suite import (
     DEFAULT_SEEDS,
     TRANSFORMATIONS,
@@ -14,9 +15,7 @@ from benchmark.variants.suite import (
     build_suite,
     evaluate_suite,
     make_variant,
-    parse_variant_id,
     validate_variant,
-    variant_id,
 )
 
 __all__ = [
@@ -33,6 +32,7 @@ __all__ = [
     "build_suite",
     "evaluate_suite",
     "make_variant",
+    "origin_id",
     "parse_variant_id",
     "validate_variant",
     "variant_id",
