@@ -14,9 +14,9 @@ from benchmark.layers import LAYERS
 from benchmark.scoring import evaluate
 from benchmark.variants import build_suite, make_variant, validate_variant
 from benchmark.variants.dates import granularity, shift_value
+from benchmark.variants.ids import parse_variant_id, variant_id
 from benchmark.variants.numbers import alternative, shape
 from benchmark.variants.serialize import document_bytes, registry_bytes
-from benchmark.variants.ids import parse_variant_id, variant_id
 from benchmark.variants.suite import Suite, Variant
 
 pytest.importorskip("faker")
