@@ -265,18 +265,77 @@ def _owner_conflict(path: Path, source: str) -> str | None:
     return old if old and old != source else None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _suite_arg(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--suite",
+        choices=("original", "contrast", "all"),
+        default=default,
+        help="the original articles, their contrast variants (results/contrast/), "
+        f"or both (default {default})",
+    )
+
+
+def cmd_variants(args: argparse.Namespace) -> int:
+    from benchmark.variants.cli import cmd_variants as run_variants
+
+    gold = _load_gold(args)
+    if gold is None:
+        return EXIT_INVALID
+    return run_variants(args, gold)
+
+
+def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, Any, Path]] | None:
+    """(suite part, documents, scorer, results folder) for each part of ``--suite``; None
+    (after saying why) when the contrast suite cannot be built here."""
+    from functools import partial
+
+    from benchmark.runner import score_outcome
+
+    parts: list[tuple[str, list, Any, Path]] = []
+    if args.suite in ("original", "all"):
+        parts.append(
+            ("original", [d.document for d in gold], partial(score_outcome, gold), args.results)
+        )
+    if args.suite in ("contrast", "all"):
+        from benchmark.variants.cli import load_suite
+        from benchmark.variants.results import contrast_dir, score_contrast
+
+        suite = load_suite(gold)
+        if suite is None:
+            return None
+        documents = [v.gold.document for v in suite]
+        parts.append(
+            ("contrast", documents, partial(score_contrast, suite), contrast_dir(args.results))
+        )
+    return parts
+
+
+def _write_run(results_dir: Path, name: str, outcome: Any, results: dict[str, object]) -> None:
+    """Write one run's predictions, exchanges (metered systems) and results; say so."""
     from benchmark.runner import (
-        RunAborted,
         predictions_path,
         responses_path,
         results_path,
-        run_system,
-        score_outcome,
         write_json_atomic,
         write_predictions_atomic,
         write_responses_atomic,
     )
+
+    path = predictions_path(results_dir, name)
+    write_predictions_atomic(path, outcome.predictions)
+    print(f"{name}: wrote {path}")
+    if outcome.usage:
+        path = responses_path(results_dir, name)
+        write_responses_atomic(path, outcome.exchanges)
+        print(f"{name}: wrote {path}")
+    path = results_path(results_dir, name)
+    write_json_atomic(path, results)
+    print(f"{name}: wrote {path}")
+    _print_summary(results)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from benchmark.runner import RunAborted, results_path, run_system
     from benchmark.supervisor import Supervisor, WorkerError
     from benchmark.systems import (
         SystemNotFound,
@@ -315,7 +374,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
-    documents = [d.document for d in gold]
     status = EXIT_OK
     # build every system first, each in its own worker: a wrong name, an
     # unavailable system or a clash of names fails before any document runs
@@ -356,49 +414,45 @@ def cmd_run(args: argparse.Namespace) -> int:
             from benchmark.cache import PredictionCache
 
             cache = PredictionCache(args.cache_dir)
+        parts = _suite_parts(args, gold)
+        if parts is None:
+            return EXIT_UNAVAILABLE
         for sup in supervisors:
             info = sup.info
-            print(
-                f"running {info.name} {info.version} on {len(documents)} documents "
-                f"(worker started in {sup.start_seconds:.2f} s)",
-                file=sys.stderr,
-            )
             try:
-                outcome = run_system(
-                    None,
-                    documents,
-                    timeout=args.timeout,
-                    fail_fast=args.fail_fast,
-                    progress=sys.stderr,
-                    cache=cache,
-                    jobs=args.jobs,
-                    supervisor=sup,
-                )
-            except RunAborted as exc:
-                print(f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr)
-                return EXIT_ABORTED
+                for part, documents, score, results_dir in parts:
+                    print(
+                        f"running {info.name} {info.version} on {len(documents)} {part} "
+                        f"documents (worker started in {sup.start_seconds:.2f} s)",
+                        file=sys.stderr,
+                    )
+                    try:
+                        outcome = run_system(
+                            None,
+                            documents,
+                            timeout=args.timeout,
+                            fail_fast=args.fail_fast,
+                            progress=sys.stderr,
+                            cache=cache,
+                            jobs=args.jobs,
+                            supervisor=sup,
+                        )
+                    except RunAborted as exc:
+                        print(
+                            f"troopbench: run stopped (--fail-fast): {exc.error}", file=sys.stderr
+                        )
+                        return EXIT_ABORTED
+                    if cache is not None and not info.metered:  # metered: cached responses
+                        print(
+                            f"  {info.name}: {len(outcome.cached)} of {len(documents)} documents "
+                            f"from the cache ({cache.directory})",
+                            file=sys.stderr,
+                        )
+                    for error in outcome.errors:
+                        print(f"  recorded: {error}", file=sys.stderr)
+                    _write_run(results_dir, info.name, outcome, score(outcome))
             finally:
                 sup.close()  # the worker closes its system (e.g. a local model server)
-            if cache is not None and not info.metered:  # metered systems cache their responses
-                print(
-                    f"  {info.name}: {len(outcome.cached)} of {len(documents)} documents "
-                    f"from the cache ({cache.directory})",
-                    file=sys.stderr,
-                )
-            for error in outcome.errors:
-                print(f"  recorded: {error}", file=sys.stderr)
-            results = score_outcome(gold, outcome)
-            path = predictions_path(args.results, info.name)
-            write_predictions_atomic(path, outcome.predictions)
-            print(f"{info.name}: wrote {path}")
-            if outcome.usage:
-                path = responses_path(args.results, info.name)
-                write_responses_atomic(path, outcome.exchanges)
-                print(f"{info.name}: wrote {path}")
-            path = results_path(args.results, info.name)
-            write_json_atomic(path, results)
-            print(f"{info.name}: wrote {path}")
-            _print_summary(results)
     finally:
         for sup in supervisors:
             sup.close()
@@ -843,9 +897,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="predictions cache (default: $TROOPBENCH_CACHE_DIR, else "
         "$XDG_CACHE_HOME/troopbench, else ~/.cache/troopbench)",
     )
+    _suite_arg(p, "all")
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_run)
+
+    from benchmark.variants.cli import add_parser as add_variants_parser
+
+    p = add_variants_parser(sub)
+    _gold_args(p)
+    p.set_defaults(func=cmd_variants)
 
     p = sub.add_parser("score", help="score a predictions JSONL file")
     p.add_argument("predictions", type=Path, metavar="PREDICTIONS.jsonl")

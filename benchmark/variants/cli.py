@@ -1,0 +1,174 @@
+"""The ``troopbench variants`` command: list the transformations, show or write one variant,
+summarise and check the whole contrast suite."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from benchmark.gold import Gold
+from benchmark.variants.names import INSTALL, FakerMissing
+from benchmark.variants.suite import (
+    DEFAULT_SEEDS,
+    TRANSFORMATIONS,
+    Suite,
+    Variant,
+    build_suite,
+    make_variant,
+    validate_variant,
+)
+
+
+def load_suite(gold: Gold, seeds: int = DEFAULT_SEEDS) -> Suite | None:
+    """The default contrast suite, or None after saying on stderr what is missing."""
+    try:
+        return build_suite(gold, seeds)
+    except FakerMissing as exc:
+        print(f"troopbench: the contrast suite needs faker: {INSTALL} ({exc})", file=sys.stderr)
+        return None
+
+
+def _available() -> str:
+    try:
+        from benchmark.variants.names import faker_version
+
+        return f"faker {faker_version()}"
+    except FakerMissing:
+        return f"needs faker: {INSTALL}"
+
+
+def list_transformations() -> str:
+    from tabulate import tabulate
+
+    rows = []
+    for name, t in TRANSFORMATIONS.items():
+        doc = (type(t).__doc__ or "").strip().splitlines()[0]
+        rows.append([name, t.version, doc])
+    note = f"names (and all) use {_available()}"
+    return tabulate(rows, ["transformation", "version", "what it does"]) + "\n" + note
+
+
+def _diff(before: str, after: str, a: str, b: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), a, b, n=0
+    )
+    return "".join(lines)
+
+
+def show(gold: Gold, variant: Variant) -> str:
+    """The changes a variant makes: its text and its gold, as unified diffs against the original."""
+    from benchmark.variants.serialize import document_bytes
+
+    original = gold.documents[variant.origin]
+    return _diff(
+        original.document.text, variant.gold.document.text, variant.origin, variant.doc_id
+    ) + _diff(
+        document_bytes(original).decode(),
+        variant.document_bytes().decode(),
+        f"{variant.origin}.json",
+        f"{variant.doc_id}.json",
+    )
+
+
+def write(variant: Variant, directory: Path) -> list[Path]:
+    """Write the variant as a gold folder: ``seeds/<id>.txt``, ``gold/<id>.json``,
+    ``gold/entities.json`` (its own registry)."""
+    from benchmark.atomic import write_text_atomic
+
+    files = {
+        directory / "seeds" / f"{variant.doc_id}.txt": variant.gold.document.text,
+        directory / "gold" / f"{variant.doc_id}.json": variant.document_bytes().decode(),
+        directory / "gold" / "entities.json": variant.registry_bytes().decode(),
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
+    return list(files)
+
+
+def summary(suite: Suite, check: bool) -> tuple[str, int]:
+    """A table of the suite (variants per transformation, problems found with ``check``)."""
+    from tabulate import tabulate
+
+    counts: dict[str, list[int]] = {}
+    for v in suite:
+        row = counts.setdefault(v.transformation, [0, 0])
+        row[0] += 1
+        if check:
+            problems = validate_variant(v)
+            row[1] += len(problems)
+            for p in problems:
+                print(f"{v.doc_id}: {p}", file=sys.stderr)
+    headers = ["transformation", "variants"] + (["problems"] if check else [])
+    rows = [[name, c[0], *([c[1]] if check else [])] for name, c in counts.items()]
+    text = tabulate(rows, headers)
+    text += (
+        f"\n{len(suite.variants)} variants of {len(suite.gold.documents)} documents, "
+        f"seeds 0-{suite.seeds - 1}; suite {suite.sha256[:12]} (gold {suite.gold.short_hash})"
+    )
+    return text, sum(c[1] for c in counts.values())
+
+
+def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
+    """``troopbench variants`` (see :func:`add_parser`); returns the exit code."""
+    if args.document is None:
+        if args.suite:
+            suite = load_suite(gold, args.variant_seeds)
+            if suite is None:
+                return 3
+            text, problems = summary(suite, args.check)
+            print(text)
+            return 1 if problems else 0
+        print(list_transformations())
+        return 0
+    if args.transformation is None or args.seed is None:
+        print("troopbench variants: give DOC_ID TRANSFORMATION SEED", file=sys.stderr)
+        return 2
+    doc_id = next((d for d in gold.documents if d.startswith(args.document)), None)
+    if doc_id is None:
+        print(f"troopbench variants: no document {args.document!r}", file=sys.stderr)
+        return 2
+    if args.transformation not in TRANSFORMATIONS:
+        known = ", ".join(TRANSFORMATIONS)
+        print(
+            f"troopbench variants: unknown transformation {args.transformation!r}; {known}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        variant = make_variant(gold, doc_id, args.transformation, args.seed)
+    except FakerMissing as exc:
+        print(f"troopbench: {exc}", file=sys.stderr)
+        return 3
+    problems = validate_variant(variant)
+    for p in problems:
+        print(f"troopbench variants: {p}", file=sys.stderr)
+    if args.write is not None:
+        for path in write(variant, args.write):
+            print(f"wrote {path}")
+    else:
+        sys.stdout.write(show(gold, variant))
+    return 1 if problems else 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "variants",
+        help="list the contrast-set transformations; show or write one variant; check the suite",
+    )
+    p.add_argument("document", nargs="?", metavar="DOC_ID", help="document id (or a prefix: 003)")
+    p.add_argument("transformation", nargs="?", metavar="TRANSFORMATION")
+    p.add_argument("seed", nargs="?", type=int, metavar="SEED")
+    p.add_argument("--write", type=Path, metavar="DIR", help="write seeds/ and gold/ to DIR")
+    p.add_argument("--suite", action="store_true", help="summarise the whole contrast suite")
+    p.add_argument("--check", action="store_true", help="with --suite: validate every variant")
+    p.add_argument(
+        "--variant-seeds",
+        type=int,
+        default=DEFAULT_SEEDS,
+        metavar="N",
+        help=f"with --suite: seeds per document and transformation (default {DEFAULT_SEEDS})",
+    )
+    return p

@@ -1,0 +1,54 @@
+"""Contrast-suite results: scored like the originals, written apart (``results/contrast/``).
+
+A contrast results file has the layout of an original one (the leaderboard's
+statistics read it the same way); its signature's gold hash is the suite's
+hash, and its ``suite`` block says what the variants were made of.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from benchmark.runner import RunOutcome, build_results
+from benchmark.systems import Exposure
+from benchmark.variants.suite import TRANSFORMATIONS, Suite, evaluate_suite
+
+CONTRAST_DIR = "contrast"
+
+
+def contrast_dir(results_dir: Path) -> Path:
+    """Where contrast results live, beside the original results."""
+    return results_dir / CONTRAST_DIR
+
+
+def suite_block(suite: Suite) -> dict[str, Any]:
+    """What the suite is made of (written into every contrast results file)."""
+    from benchmark.variants.names import faker_version
+
+    return {
+        "name": "contrast",
+        "hash": suite.sha256,
+        "gold_hash": suite.gold.sha256,
+        "seeds": suite.seeds,
+        "documents": len(suite.variants),
+        "transformations": {name: t.version for name, t in TRANSFORMATIONS.items()},
+        "faker": faker_version(),
+    }
+
+
+def score_contrast(
+    suite: Suite, outcome: RunOutcome, exposure: Exposure | None = None
+) -> dict[str, Any]:
+    """The results document of one system's run on the contrast suite."""
+    evaluation = evaluate_suite(suite, outcome.predictions, frozenset(outcome.layers))
+    results = build_results(
+        suite.as_gold(),
+        system=outcome.system,
+        version=outcome.version,
+        evaluation=evaluation,
+        errors=outcome.errors,
+        exposure=exposure,
+    )
+    results["suite"] = suite_block(suite)
+    return results
