@@ -173,6 +173,9 @@ def _leaderboard_files(
         settings,
         only,
     )
+    from benchmark.variants.robustness import robustness_for
+
+    text = robustness_for(text, args.results, gold, settings)
     files = {args.leaderboard: text}
     if only:
         return files, loaded.problems()
