@@ -628,7 +628,24 @@ def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None,
     return dict(entry.data), ""
 
 
+def _suite_dirs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(suite part, results folder) for each part of ``--suite``."""
+    from benchmark.variants.results import contrast_dir
+
+    parts = {"original": args.results, "contrast": contrast_dir(args.results)}
+    return [(p, d) for p, d in parts.items() if args.suite in (p, "all")]
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for part, results_dir in _suite_dirs(args):
+        if args.suite == "all":
+            print(f"suite: {part}")
+        status = max(status, _compare(args, results_dir))
+    return status
+
+
+def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     from tabulate import tabulate
 
     from benchmark.layers import LAYERS
@@ -645,7 +662,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     loaded = []
     for name in (args.a, args.b):
-        data, problem = _load_entry(args.results, name)
+        data, problem = _load_entry(results_dir, name)
         if data is None:
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -728,6 +745,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    registries = None
+    if args.suite == "contrast":
+        from benchmark.variants.cli import load_suite
+        from benchmark.variants.results import contrast_dir
+
+        suite = load_suite(gold)
+        if suite is None:
+            return EXIT_UNAVAILABLE
+        gold, registries = suite.as_gold(), suite.registries()
+        args.results = contrast_dir(args.results)
     data, problem = _load_entry(args.results, args.system)
     if data is None:
         print(f"troopbench report: {problem}", file=sys.stderr)
@@ -751,7 +778,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     size = predictions_file.stat().st_size
     with _progress(size, "reading", "B") as bar:
-        inputs = load_inputs(gold, results_file, predictions_file, progress=bar.update)
+        inputs = load_inputs(gold, results_file, predictions_file, registries, progress=bar.update)
     _print_errors(inputs.errors)
     output = args.output or Path(f"{results_file.stem}.report.html")
     with _progress(len(gold.documents), "report", "doc") as bar:
@@ -954,6 +981,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("a", metavar="A", help="system name (reads results/A.json)")
     p.add_argument("b", metavar="B", help="system name (reads results/B.json)")
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    _suite_arg(p, "original")
     _stats_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -972,6 +1000,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="output file (default: SYSTEM.report.html)",
     )
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
+    p.add_argument(
+        "--suite",
+        choices=("original", "contrast"),
+        default="original",
+        help="report on the original articles or on their contrast variants (results/contrast/)",
+    )
     _gold_args(p)
     _stats_args(p)
     p.set_defaults(func=cmd_report)

@@ -68,14 +68,14 @@ import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from benchmark.atomic import write_text_atomic
-from benchmark.gold import Gold, GoldDocument
+from benchmark.gold import Gold, GoldDocument, Registry
 from benchmark.inputs import read_json_file
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, EntityMention, PredictedEntity
@@ -641,6 +641,8 @@ class ReportInputs:
     results: Mapping[str, Any]
     predictions: Mapping[str, DocPredictions]
     errors: tuple[ItemError, ...] = ()  # problems in the predictions file
+    #: a registry per document where it differs from the gold's (contrast variants)
+    registries: Mapping[str, Registry] = field(default_factory=dict)
 
 
 def restore_invalid(
@@ -659,6 +661,7 @@ def load_inputs(
     gold: Gold,
     results_file: Path,
     predictions_file: Path,
+    registries: Mapping[str, Registry] | None = None,
     progress: Callable[[int], object] | None = None,
 ) -> ReportInputs:
     """The results file (read within the input bounds) and its predictions file."""
@@ -666,7 +669,11 @@ def load_inputs(
     texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
     loaded = load_predictions(predictions_file, texts, progress=progress)
     return ReportInputs(
-        gold, results, restore_invalid(results, loaded.documents), tuple(loaded.errors)
+        gold,
+        results,
+        restore_invalid(results, loaded.documents),
+        tuple(loaded.errors),
+        dict(registries or {}),
     )
 
 
@@ -722,7 +729,12 @@ def build_report(
     gold, results, predictions = inputs.gold, inputs.results, inputs.predictions
     system = results["system"]
     attempted = [layer for layer in LAYERS if layer in results["layers"]]
-    evaluation = evaluate(gold, predictions, frozenset(attempted))
+    if inputs.registries:
+        from benchmark.variants.suite import evaluate_each
+
+        evaluation = evaluate_each(gold, inputs.registries, predictions, frozenset(attempted))
+    else:
+        evaluation = evaluate(gold, predictions, frozenset(attempted))
     mismatched = [
         f"{layer}/{doc_id}"
         for layer in attempted
@@ -737,6 +749,9 @@ def build_report(
     stance_pairs: tuple[list[str], list[str]] = ([], [])
     for doc_id, gold_doc in gold.documents.items():
         pred = predictions.get(doc_id) or DocPredictions(doc_id)
+        doc_gold = gold
+        if doc_id in inputs.registries:
+            doc_gold = dataclasses.replace(gold, registry=inputs.registries[doc_id])
         text = gold_doc.document.text
         body = [
             f'<section class="doc" id="doc-{h(doc_id)}">',
@@ -781,7 +796,7 @@ def build_report(
             body.append(_notes(shown, hidden))
         body.append("<h3>Troop counts</h3>")
         if "troop_counts" in attempted:
-            rows = _troop_rows(gold_doc, pred, gold)
+            rows = _troop_rows(gold_doc, pred, doc_gold)
             body.append(
                 _bounded_table(["outcome", "gold", "predicted (name → id)", "evidence"], rows)
                 if rows
@@ -791,7 +806,7 @@ def build_report(
             body.append("<p class=dim>Not attempted.</p>")
         body.append("<h3>Stances</h3>")
         if "stances" in attempted:
-            rows, pairs = _stance_rows(gold_doc, pred, gold)
+            rows, pairs = _stance_rows(gold_doc, pred, doc_gold)
             for g, p in pairs:
                 stance_pairs[0].append(g)
                 stance_pairs[1].append(p)

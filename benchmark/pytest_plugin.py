@@ -97,6 +97,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="articles folder (default: seeds/ beside --troopbench-gold, else troopbench's own)",
     )
     group.addoption(
+        "--troopbench-suite",
+        choices=("original", "contrast", "all"),
+        default="original",
+        help="score on the original articles (default), their contrast variants, or both",
+    )
+    group.addoption(
         "--troopbench-timeout",
         metavar="SECONDS",
         type=float,
@@ -124,7 +130,9 @@ class Options:
         timeout: float | None = None,
         threshold_source: str = "",
         system_options: dict[str, str] | None = None,
+        suite: str = "original",
     ) -> None:
+        self.suite = suite
         self.system = system
         self.system_options = system_options or {}
         self.predictions = predictions
@@ -213,8 +221,17 @@ def read_options(config: pytest.Config) -> Options:
     if timeout is not None and not timeout > 0:
         raise pytest.UsageError(f"--troopbench-timeout must be positive, got {timeout:g}")
     system_options = _system_options(config, system)
+    suite = config.getoption("troopbench_suite", "original")
     return Options(
-        system, predictions, thresholds, gold_dir, seeds_dir, timeout, source, system_options
+        system,
+        predictions,
+        thresholds,
+        gold_dir,
+        seeds_dir,
+        timeout,
+        source,
+        system_options,
+        suite,
     )
 
 
@@ -277,6 +294,20 @@ def _open_system(
         raise pytest.UsageError(f"--troopbench-system: {exc.message}") from None
 
 
+def _suite_registries(run: TroopbenchRun, suite: str) -> dict[str, Any]:
+    """Replace ``run.gold`` by the documents of ``suite``; their own registries."""
+    if suite == "original":
+        return {}
+    from benchmark.variants.names import FakerMissing
+    from benchmark.variants.suite import suite_gold
+
+    try:
+        run.gold, registries = suite_gold(run.gold, suite)
+    except FakerMissing as exc:
+        raise pytest.UsageError(f"--troopbench-suite {suite}: {exc}") from None
+    return registries
+
+
 class TroopbenchRun:
     """What one session scores: the gold, the system or file, and the cached result."""
 
@@ -284,6 +315,7 @@ class TroopbenchRun:
         self.config = config
         self.options = options
         self.gold = _load_gold(options.gold_dir, options.seeds_dir)
+        self.registries = _suite_registries(self, options.suite)
         self.supervisor: Supervisor | None = None
         self.loaded: PredictionsFile | None = None
         if options.system is not None:
@@ -353,12 +385,16 @@ class TroopbenchRun:
         if self.supervisor is not None:
             try:
                 return evaluate_system(
-                    None, self.gold, timeout=self.options.timeout, supervisor=self.supervisor
+                    None,
+                    self.gold,
+                    timeout=self.options.timeout,
+                    supervisor=self.supervisor,
+                    registries=self.registries,
                 )
             finally:
                 self.supervisor.close()
         assert self.loaded is not None
-        return score_predictions(self.loaded, self.gold, name=self.name)
+        return score_predictions(self.loaded, self.gold, name=self.name, registries=self.registries)
 
     def threshold(self, layer: str) -> float | None:
         return self.options.thresholds.get(layer)
@@ -444,7 +480,7 @@ def troopbench(pytestconfig: pytest.Config) -> TroopbenchFixture:
     scores a predictions JSONL file.
     """
     options = pytestconfig.stash.get(_OPTIONS, None) or Options()
-    return TroopbenchFixture(options.gold_dir, options.seeds_dir, options.timeout)
+    return TroopbenchFixture(options.gold_dir, options.seeds_dir, options.timeout, options.suite)
 
 
 # ------------------------------------------------------------------ the fixture's object
@@ -461,10 +497,12 @@ class TroopbenchFixture:
         gold_dir: Path | None = None,
         seeds_dir: Path | None = None,
         timeout: float | None = None,
+        suite: str = "original",
     ) -> None:
         self.gold_dir = gold_dir
         self.seeds_dir = seeds_dir
         self.timeout = timeout
+        self.suite = suite
         self._golds: dict[tuple[Path | None, Path | None], Gold] = {}
 
     def gold(self, gold_dir: Path | str | None = None, seeds_dir: Path | str | None = None) -> Gold:
@@ -491,20 +529,25 @@ class TroopbenchFixture:
         seeds_dir: Path | str | None = None,
         timeout: float | None = None,
         options: dict[str, str] | None = None,
+        suite: str | None = None,
     ) -> Report:
         """Run ``system`` over the gold and score it.
 
         ``system`` is an extractor object (name, version, layers, extract),
         a class or factory making one, or a registered name / ``module:attr``;
         ``options`` (a name or a class/factory only) are the system's options,
-        as ``troopbench run --option``. Failures on a document are in
-        ``report.errors``; the run goes on.
+        as ``troopbench run --option``. ``suite``: ``"original"`` (the articles),
+        ``"contrast"`` (their variants, see ``troopbench variants``) or ``"all"``;
+        default: the ``--troopbench-suite`` option, else ``"original"``.
+        Failures on a document are in ``report.errors``; the run goes on.
         """
         from benchmark.report import evaluate_system
+        from benchmark.variants.suite import suite_gold
 
         extractor = _as_extractor(system, options)
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
         return evaluate_system(
-            extractor, self.gold(gold_dir, seeds_dir), timeout=timeout or self.timeout
+            extractor, gold, timeout=timeout or self.timeout, registries=registries
         )
 
     def evaluate_predictions(
@@ -513,11 +556,15 @@ class TroopbenchFixture:
         *,
         gold_dir: Path | str | None = None,
         seeds_dir: Path | str | None = None,
+        suite: str | None = None,
     ) -> Report:
-        """Score a predictions JSONL file (see README "Prediction format")."""
+        """Score a predictions JSONL file (see README "Prediction format"); ``suite`` as
+        for :meth:`evaluate` (variant ids look like ``000_cfbd3f9e2e2eb4de~dates~3``)."""
         from benchmark.report import evaluate_predictions
+        from benchmark.variants.suite import suite_gold
 
-        return evaluate_predictions(Path(path), self.gold(gold_dir, seeds_dir))
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
+        return evaluate_predictions(Path(path), gold, registries)
 
 
 def _as_extractor(system: Any, options: dict[str, str] | None = None) -> Extractor:

@@ -300,6 +300,8 @@ class Report:
         default_factory=dict, repr=False, compare=False
     )
     evaluation: Evaluation | None = field(default=None, repr=False, compare=False)
+    #: a registry per document where it differs from the gold's (contrast variants)
+    registries: Mapping[str, Registry] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         layers = ", ".join(
@@ -349,6 +351,7 @@ class Report:
             errors=errors,
             gold=self.gold,
             predictions=self.predictions,
+            registries=self.registries,
         )
 
     def diff(self, doc_id: str, layer: str) -> list[DiffEntry]:
@@ -358,7 +361,8 @@ class Report:
         if self.layer(layer) is None:
             raise KeyError(f"layer {layer!r} is not attempted by {self.system}")
         pred = self.predictions.get(doc_id) or DocPredictions(doc_id)
-        return diff_document(layer, self.gold.documents[doc_id], pred, self.gold.registry)
+        registry = self.registries.get(doc_id, self.gold.registry)
+        return diff_document(layer, self.gold.documents[doc_id], pred, registry)
 
     def explain(self, doc_id: str, layer: str, limit: int = 25) -> str:
         """:meth:`diff` as text, one line per problem; handy in an assert message."""
@@ -397,6 +401,7 @@ def build_report(
     errors: Sequence[ItemError] = (),
     gold: Gold | None = None,
     predictions: Mapping[str, DocPredictions] | None = None,
+    registries: Mapping[str, Registry] | None = None,
 ) -> Report:
     """A :class:`Report` from an :class:`~benchmark.scoring.Evaluation`."""
     layers = {layer: layer_report(layer, evaluation.total(layer)) for layer in evaluation.attempted}
@@ -414,17 +419,38 @@ def build_report(
         gold=gold,
         predictions=dict(predictions or {}),
         evaluation=evaluation,
+        registries=dict(registries or {}),
         **layers,  # type: ignore[arg-type]
     )
 
 
+def _evaluate(
+    gold: Gold,
+    predictions: Mapping[str, DocPredictions],
+    attempted: frozenset[str],
+    registries: Mapping[str, Registry] | None,
+) -> Evaluation:
+    if not registries:
+        return evaluate(gold, predictions, attempted)
+    from benchmark.variants.suite import evaluate_each
+
+    return evaluate_each(gold, registries, predictions, attempted)
+
+
 def evaluate_system(
-    system: Any, gold: Gold, *, timeout: float | None = None, supervisor: Any = None
+    system: Any,
+    gold: Gold,
+    *,
+    timeout: float | None = None,
+    supervisor: Any = None,
+    registries: Mapping[str, Registry] | None = None,
 ) -> Report:
     """Run ``system`` (an :class:`~benchmark.systems.Extractor`, or None with the
     ``supervisor`` that built it) over ``gold`` in worker processes and score it.
 
     Failures on a document are recorded in ``errors`` and the run goes on.
+    ``registries`` gives documents their own registry (contrast variants, see
+    :func:`benchmark.variants.suite.suite_gold`).
     """
     from benchmark.runner import DEFAULT_TIMEOUT, run_system
 
@@ -432,7 +458,7 @@ def evaluate_system(
     outcome = run_system(
         system, documents, timeout=timeout or DEFAULT_TIMEOUT, supervisor=supervisor
     )
-    evaluation = evaluate(gold, outcome.predictions, frozenset(outcome.layers))
+    evaluation = _evaluate(gold, outcome.predictions, frozenset(outcome.layers), registries)
     return build_report(
         evaluation,
         system=outcome.system,
@@ -440,21 +466,30 @@ def evaluate_system(
         errors=outcome.errors,
         gold=gold,
         predictions=outcome.predictions,
+        registries=registries,
     )
 
 
-def evaluate_predictions(path: Path | str, gold: Gold) -> Report:
+def evaluate_predictions(
+    path: Path | str, gold: Gold, registries: Mapping[str, Registry] | None = None
+) -> Report:
     """Score a predictions JSONL file against ``gold`` (layers: those the file attempts)."""
     from benchmark.predictions import load_predictions
 
     path = Path(path)
     loaded = load_predictions(path, {d.doc_id: d.document.text for d in gold})
-    return score_predictions(loaded, gold, name=path.name)
+    return score_predictions(loaded, gold, name=path.name, registries=registries)
 
 
-def score_predictions(loaded: PredictionsFile, gold: Gold, *, name: str) -> Report:
+def score_predictions(
+    loaded: PredictionsFile,
+    gold: Gold,
+    *,
+    name: str,
+    registries: Mapping[str, Registry] | None = None,
+) -> Report:
     """Score an already loaded predictions file against ``gold``."""
-    evaluation = evaluate(gold, loaded.documents, loaded.attempted())
+    evaluation = _evaluate(gold, loaded.documents, loaded.attempted(), registries)
     return build_report(
         evaluation,
         system=name,
@@ -462,6 +497,7 @@ def score_predictions(loaded: PredictionsFile, gold: Gold, *, name: str) -> Repo
         errors=loaded.errors,
         gold=gold,
         predictions=loaded.documents,
+        registries=registries,
     )
 
 

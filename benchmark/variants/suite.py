@@ -142,6 +142,10 @@ class Suite:
     def __iter__(self) -> Iterator[Variant]:
         return iter(self.variants.values())
 
+    def registries(self) -> dict[str, Registry]:
+        """Each variant's registry, by variant id."""
+        return {v.doc_id: v.registry for v in self}
+
     def as_gold(self) -> Gold:
         """The variants as a :class:`Gold` for everything that reads documents and a hash.
 
@@ -171,19 +175,57 @@ def build_suite(
     return Suite(gold, variants, seeds, digest.hexdigest())
 
 
-def evaluate_suite(
-    suite: Suite, predictions: Mapping[str, DocPredictions], attempted: frozenset[str]
+def evaluate_each(
+    gold: Gold,
+    registries: Mapping[str, Registry],
+    predictions: Mapping[str, DocPredictions],
+    attempted: frozenset[str],
 ) -> Evaluation:
-    """Score predictions on every variant with the variant's registry; one merged evaluation."""
+    """Score every document of ``gold`` with its own registry (``registries[doc_id]``, else
+    the gold's); one merged evaluation, in document order."""
     layers = tuple(layer for layer in LAYERS if layer in attempted)
     per_doc: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
     per_unit: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
     invalid: dict[str, dict[str, int]] = {layer: {} for layer in layers}
-    for v in suite:
-        pred = {v.doc_id: predictions[v.doc_id]} if v.doc_id in predictions else {}
-        part = evaluate(Gold(v.registry, {v.doc_id: v.gold}, suite.sha256), pred, attempted)
+    for doc_id, gold_doc in gold.documents.items():
+        registry = registries.get(doc_id, gold.registry)
+        pred = {doc_id: predictions[doc_id]} if doc_id in predictions else {}
+        part = evaluate(Gold(registry, {doc_id: gold_doc}, gold.sha256), pred, attempted)
         for layer in layers:
             per_doc[layer].update(part.per_doc[layer])
             per_unit[layer].update(part.per_unit[layer])
             invalid[layer].update(part.invalid[layer])
     return Evaluation(layers, per_doc, per_unit, invalid)
+
+
+def evaluate_suite(
+    suite: Suite, predictions: Mapping[str, DocPredictions], attempted: frozenset[str]
+) -> Evaluation:
+    """Score predictions on every variant with the variant's registry; one merged evaluation."""
+    return evaluate_each(suite.as_gold(), suite.registries(), predictions, attempted)
+
+
+_BUILT: dict[tuple[str, int], Suite] = {}
+
+
+def cached_suite(gold: Gold, seeds: int = DEFAULT_SEEDS) -> Suite:
+    """:func:`build_suite`, once per (gold hash, seeds) in this process."""
+    key = (gold.sha256, seeds)
+    if key not in _BUILT:
+        _BUILT[key] = build_suite(gold, seeds)
+    return _BUILT[key]
+
+
+def suite_gold(gold: Gold, suite: str) -> tuple[Gold, dict[str, Registry]]:
+    """The documents of ``suite`` (``original``, ``contrast`` or ``all``) as one gold, and
+    the registries of the documents that have their own (empty for ``original``)."""
+    if suite not in SUITES:
+        raise ValueError(f"unknown suite {suite!r}; suites are {', '.join(SUITES)}")
+    if suite == "original":
+        return gold, {}
+    built = cached_suite(gold)
+    if suite == "contrast":
+        return built.as_gold(), built.registries()
+    documents = {**gold.documents, **built.as_gold().documents}
+    digest = hashlib.sha256(f"{gold.sha256}+{built.sha256}".encode()).hexdigest()
+    return Gold(gold.registry, documents, digest), built.registries()
