@@ -114,7 +114,7 @@ def validate_variant(variant: Variant) -> list[Problem]:
     data = document_json(variant.gold)
     registry = registry_json(variant.registry)
     problems = list(_registry_check(variant.registry_bytes()))
-    problems += _schema_problems(file, {**data, "doc_id": variant.origin}, "document")
+    problems += _schema_problems(file, data, "document")
     registry_map = {e["id"]: e for e in registry["entities"]}
     problems += _document_problems(
         file, data, variant.doc_id, variant.gold.document.text, registry_map
