@@ -47,11 +47,14 @@ from benchmark.layers.stances import LABELS
 from benchmark.layers.timexes import TIMEX_TYPES
 from benchmark.layers.troops import QUALIFIERS, TIMES
 from benchmark.spans import Span
+from benchmark.variants.hub import DESCRIPTION as CONTRAST_DESCRIPTION
+from benchmark.variants.hub import card_section as contrast_card_section
+from benchmark.variants.hub import contrast_features, contrast_rows
 
 if TYPE_CHECKING:
     from datasets import Features
 
-    from benchmark.gold import Gold
+    from benchmark.gold import Gold, GoldDocument
 
 DEFAULT_REPO_ID = "troopbench/troopbench"
 SPLIT = "test"
@@ -63,6 +66,7 @@ CONFIGS: tuple[str, ...] = (
     "troop_counts",
     "stances",
     "entity_registry",
+    "contrast",
 )
 CARD_FILE = "README.md"
 LICENSE_FILE = "LICENSE.md"
@@ -79,6 +83,7 @@ CONFIG_DESCRIPTIONS: dict[str, str] = {
     "troop_counts": "one row per number of military personnel",
     "stances": "one row per (document, holder) stance toward the withdrawal",
     "entity_registry": "one row per entity of the corpus-wide registry",
+    "contrast": CONTRAST_DESCRIPTION,
 }
 
 
@@ -177,6 +182,7 @@ def config_features() -> dict[str, Features]:
         }
     )
     return {
+        "contrast": contrast_features(documents, registry),
         "documents": documents,
         "entities": Features({**doc_id, **_entity_fields()}),
         "timexes": Features({**doc_id, **_timex_fields()}),
@@ -226,27 +232,31 @@ def _item_row(layer: str, item: Any) -> dict[str, Any]:
 
 
 def _document_rows(gold: Gold) -> list[dict[str, Any]]:
-    rows = []
-    for doc in gold:
-        d = doc.document
-        row: dict[str, Any] = {
-            "doc_id": d.doc_id,
-            "title": d.title,
-            "dct": d.dct.isoformat(),
-            "dct_certainty": d.dct_certainty,
-            "dct_evidence": [{**_span(e.span), "note": e.note} for e in d.dct_evidence],
-            "text": d.text,
-        }
-        for layer in LAYERS:
-            row[layer] = [_item_row(layer, item) for item in getattr(doc, layer)]
-        rows.append(row)
-    return rows
+    return [_document_row(doc) for doc in gold]
+
+
+def _document_row(doc: GoldDocument) -> dict[str, Any]:
+    """One ``documents`` row (also the base of a ``contrast`` row)."""
+    d = doc.document
+    row: dict[str, Any] = {
+        "doc_id": d.doc_id,
+        "title": d.title,
+        "dct": d.dct.isoformat(),
+        "dct_certainty": d.dct_certainty,
+        "dct_evidence": [{**_span(e.span), "note": e.note} for e in d.dct_evidence],
+        "text": d.text,
+    }
+    for layer in LAYERS:
+        row[layer] = [_item_row(layer, item) for item in getattr(doc, layer)]
+    return row
 
 
 def config_rows(gold: Gold, config: str) -> list[dict[str, Any]]:
     """The rows of one configuration, labels as strings."""
     if config == "documents":
         return _document_rows(gold)
+    if config == "contrast":
+        return contrast_rows(gold, _document_row)
     if config == "entity_registry":
         return [
             {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
@@ -672,6 +682,8 @@ def dataset_card(
         agreement_section(gold_readme),
         leaderboard_section(gold, results_dir),
     )
+    contrast = contrast_card_section(gold, "contrast" in present).replace("{repo_id}", repo_id)
+    body = body.replace("\n## Leaderboard\n", "\n" + contrast + "\n## Leaderboard\n", 1)
     return f"---\n{_card_metadata(infos)}\n---\n\n{body}"
 
 
