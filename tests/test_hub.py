@@ -135,6 +135,8 @@ def expected_rows(gold: Gold, config: str) -> list[dict[str, Any]]:
             {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
             for e in gold.registry.entries.values()
         ]
+    if config == "contrast":
+        return expected_contrast_rows(gold)
     if config != "documents":
         return [{"doc_id": d.doc_id, **item} for d in gold for item in expected_items(d, config)]
     rows = []
@@ -149,6 +151,34 @@ def expected_rows(gold: Gold, config: str) -> list[dict[str, Any]]:
                 "dct_evidence": [{**span(e.span), "note": e.note} for e in doc.dct_evidence],
                 "text": doc.text,
                 **{layer: expected_items(d, layer) for layer in LAYERS},
+            }
+        )
+    return rows
+
+
+def expected_contrast_rows(gold: Gold) -> list[dict[str, Any]]:
+    """Every variant of the default suite as a documents row, with its origin and the
+    registry entries it changes."""
+    from benchmark.gold import Gold as GoldType
+    from benchmark.variants import build_suite
+
+    suite = build_suite(gold)
+    rows = []
+    for v in suite:
+        (base,) = expected_rows(GoldType(gold.registry, {v.doc_id: v.gold}, ""), "documents")
+        changed = [
+            {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
+            for i, e in sorted(v.registry.entries.items())
+            if gold.registry.entries[i] != e
+        ]
+        rows.append(
+            {
+                "doc_id": v.doc_id,
+                "origin": v.origin,
+                "transformation": v.transformation,
+                "seed": v.seed,
+                **{k: x for k, x in base.items() if k != "doc_id"},
+                "registry_overrides": changed,
             }
         )
     return rows
@@ -211,6 +241,10 @@ def test_loaded_offsets_index_the_text(
 ) -> None:
     directory, _ = exported
     texts = {d.doc_id: d.document.text for d in mini_gold}
+    if config == "contrast":
+        from benchmark.variants import build_suite
+
+        texts = {v.doc_id: v.gold.document.text for v in build_suite(mini_gold)}
     ds = load(directory, offline, config)
     checked = 0
     for row in ds:
