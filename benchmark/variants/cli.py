@@ -50,11 +50,16 @@ def list_transformations() -> str:
     return tabulate(rows, ["transformation", "version", "what it does"]) + "\n" + note
 
 
+def _lines(text: str) -> list[str]:
+    """Lines with their endings; a last line without one gets one (for the diff only)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return lines
+
+
 def _diff(before: str, after: str, a: str, b: str) -> str:
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), a, b, n=0
-    )
-    return "".join(lines)
+    return "".join(difflib.unified_diff(_lines(before), _lines(after), a, b, n=0))
 
 
 def show(gold: Gold, variant: Variant) -> str:
