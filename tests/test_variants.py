@@ -372,3 +372,22 @@ def test_identical_serialisation_of_registry(gold: Gold) -> None:
     v = make_variant(gold, "002_3909ecee38eeaec9", "dates", 1)
     assert registry_bytes(v.registry).endswith(b"\n")
     assert document_bytes(v.gold).decode("utf-8").startswith('{\n  "doc_id": "002_')
+
+
+def test_same_bytes_in_other_processes_whatever_the_hash_seed(gold: Gold) -> None:
+    """No set or dict order leaks into a variant: other processes, other hash seeds."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from benchmark.gold import load_gold; from benchmark.variants import build_suite; "
+        "print(build_suite(load_gold(), seeds=2).sha256)"
+    )
+    here = build_suite(gold, seeds=2).sha256
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == here
