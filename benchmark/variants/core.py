@@ -239,7 +239,7 @@ def registry_following(source: Source, edits: tuple[Edit, ...]) -> Registry:
         entry = entries[entity]
         aliases = tuple(dict.fromkeys((*entry.aliases, *forms)))
         entries[entity] = RegistryEntry(entry.id, entry.name, entry.type, aliases)
-    return Registry(entries)
+    return dataclasses.replace(source.registry, entries=entries)
 
 
 __all__ = [

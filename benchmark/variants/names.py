@@ -25,13 +25,14 @@ and never repeats within the document.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from benchmark.gold import Registry, RegistryEntry
+from benchmark.gold import RegistryEntry
 from benchmark.variants.base import RewriteStep, TransformError, draw, word_pattern
 from benchmark.variants.core import Edit, Rewrite, Source, apply_edits, registry_following
 
@@ -233,4 +234,5 @@ class Names(RewriteStep):
             entries[entity] = RegistryEntry(
                 entry.id, rename(entry.name, mapping), entry.type, aliases
             )
-        return Rewrite(edits=edits, notes=notes, registry=Registry(entries))
+        renamed = dataclasses.replace(registry, entries=entries)
+        return Rewrite(edits=edits, notes=notes, registry=renamed)

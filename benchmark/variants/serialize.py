@@ -60,13 +60,20 @@ def document_json(gold: GoldDocument) -> dict[str, Any]:
 
 
 def registry_json(registry: Registry) -> dict[str, Any]:
-    """The JSON object of ``entities.json`` (entries sorted by id)."""
-    return {
+    """The JSON object of ``entities.json`` (entries sorted by id; metonyms, if any, in
+    their order)."""
+    data: dict[str, Any] = {
         "entities": [
             {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
             for _, e in sorted(registry.entries.items())
         ]
     }
+    if registry.metonyms:
+        data["metonyms"] = [
+            {"doc_id": m.doc_id, "name": m.name, "entity": m.entity, "note": m.note}
+            for m in registry.metonyms
+        ]
+    return data
 
 
 def dumps(data: Any) -> bytes:

@@ -101,11 +101,17 @@ def make_variant(gold: Gold, doc_id: str, name: str, seed: int) -> Variant:
     if doc_id not in gold.documents:
         raise KeyError(f"no document {doc_id!r} in the gold")
     out = transformation(name).transform(Source(gold.documents[doc_id], gold.registry), seed)
-    vid = doc_id if name == "identity" else variant_id(doc_id, name, seed)
+    if name == "identity":
+        return Variant(doc_id, name, seed, out)
+    vid = variant_id(doc_id, name, seed)
     document = dataclasses.replace(out.gold.document, doc_id=vid)
-    return Variant(
-        doc_id, name, seed, Source(dataclasses.replace(out.gold, document=document), out.registry)
+    # document-scoped metonyms follow the document to its new id; other documents' go
+    metonyms = tuple(
+        dataclasses.replace(m, doc_id=vid) for m in out.registry.metonyms if m.doc_id == doc_id
     )
+    registry = dataclasses.replace(out.registry, metonyms=metonyms)
+    gold_doc = dataclasses.replace(out.gold, document=document)
+    return Variant(doc_id, name, seed, Source(gold_doc, registry))
 
 
 def validate_variant(variant: Variant) -> list[Problem]:
