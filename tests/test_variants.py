@@ -394,3 +394,13 @@ def test_same_bytes_in_other_processes_whatever_the_hash_seed(gold: Gold) -> Non
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == here
+
+
+def test_document_metonyms_move_to_the_variant(gold: Gold, suite: Suite) -> None:
+    for v in suite:
+        own = [m for m in gold.registry.metonyms if m.doc_id == v.origin]
+        assert [(m.name, m.entity) for m in v.registry.metonyms] == [
+            (m.name, m.entity) for m in own
+        ]
+        assert all(m.doc_id == v.doc_id for m in v.registry.metonyms)
+    assert any(v.registry.metonyms for v in suite) == any(gold.registry.metonyms)

@@ -125,6 +125,11 @@ def validate_variant(variant: Variant) -> list[Problem]:
     problems += _document_problems(
         file, data, variant.doc_id, variant.gold.document.text, registry_map
     )
+    problems += [
+        Problem("entities.json", f"/metonyms/{i}/doc_id", f"no document {m.doc_id!r}")
+        for i, m in enumerate(variant.registry.metonyms)
+        if m.doc_id != variant.doc_id
+    ]
     return problems
 
 
