@@ -492,7 +492,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     if not args.predictions.is_file():
         print(f"troopbench score: no such file: {args.predictions}", file=sys.stderr)
         return EXIT_USAGE
-    texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
+    suite = None
+    results_dir = args.results
+    if args.suite == "contrast":
+        from benchmark.variants.cli import load_suite
+        from benchmark.variants.results import contrast_dir
+
+        suite = load_suite(gold)
+        if suite is None:
+            return EXIT_UNAVAILABLE
+        results_dir = contrast_dir(args.results)
+    target = suite.as_gold() if suite is not None else gold
+    texts = {doc_id: d.document.text for doc_id, d in target.documents.items()}
     with _progress(args.predictions.stat().st_size, "reading", "B") as bar:
         loaded = load_predictions(args.predictions, texts, progress=bar.update)
     _print_errors(loaded.errors)
@@ -505,19 +516,32 @@ def cmd_score(args: argparse.Namespace) -> int:
     )
     if items >= LARGE_INPUT:  # the bar above is gone; say what takes the time now
         print(f"scoring {items:,} items of {len(loaded.documents)} documents ...", file=sys.stderr)
-    evaluation = evaluate(gold, loaded.documents, attempted)
-    results = build_results(
-        gold,
-        system=args.name,
-        version=args.version,
-        evaluation=evaluation,
-        errors=loaded.errors,
-        exposure=exposure,
-    )
-    path = predictions_path(args.results, args.name)
+    if suite is not None:
+        from benchmark.variants.results import contrast_results
+
+        results = contrast_results(
+            suite,
+            system=args.name,
+            version=args.version,
+            predictions=loaded.documents,
+            attempted=attempted,
+            errors=loaded.errors,
+            exposure=exposure,
+        )
+    else:
+        evaluation = evaluate(gold, loaded.documents, attempted)
+        results = build_results(
+            gold,
+            system=args.name,
+            version=args.version,
+            evaluation=evaluation,
+            errors=loaded.errors,
+            exposure=exposure,
+        )
+    path = predictions_path(results_dir, args.name)
     write_predictions_atomic(path, loaded.documents)
     print(f"{args.name}: wrote {path}")
-    path = results_path(args.results, args.name)
+    path = results_path(results_dir, args.name)
     write_json_atomic(path, results)
     print(f"{args.name}: wrote {path}")
     _print_summary(results)
@@ -952,6 +976,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--exposure-note", default=None, metavar="TEXT", help="one line: what the system saw"
+    )
+    p.add_argument(
+        "--suite",
+        choices=("original", "contrast"),
+        default="original",
+        help="the file predicts the original articles, or their contrast variants "
+        "(ids like 000_cfbd3f9e2e2eb4de~dates~3; results go to results/contrast/)",
     )
     paths(p)
     _gold_args(p)

@@ -243,3 +243,16 @@ def test_plugin_scores_a_system_on_the_contrast_suite(pytester: pytest.Pytester)
         "-q",
     )
     assert "~dates~0" in result.stdout.str() and "~all~9" in result.stdout.str()
+
+
+def test_score_a_predictions_file_on_the_contrast_suite(contrast_run: Path, tmp_path: Path) -> None:
+    """`score --suite contrast` of the predictions `run` wrote gives `run`'s results."""
+    predictions = contrast_run / "results" / "contrast" / "rules.predictions.jsonl"
+    results = tmp_path / "results"
+    args = ["score", str(predictions), "--name", "rules", "--suite", "contrast"]
+    assert main([*args, "--results", str(results), *GOLD_ARGS]) == 0
+    scored = json.loads((results / "contrast" / "rules.json").read_text())
+    ran = json.loads((contrast_run / "results" / "contrast" / "rules.json").read_text())
+    assert scored["layers"] == ran["layers"]
+    assert scored["signature"] == ran["signature"]
+    assert not (results / "rules.json").exists()

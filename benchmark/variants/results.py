@@ -7,9 +7,11 @@ hash, and its ``suite`` block says what the variants were made of.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmark.predictions import DocPredictions, ItemError
 from benchmark.runner import RunOutcome, build_results
 from benchmark.systems import Exposure
 from benchmark.variants.suite import TRANSFORMATIONS, Suite, evaluate_suite
@@ -37,18 +39,40 @@ def suite_block(suite: Suite) -> dict[str, Any]:
     }
 
 
-def score_contrast(
-    suite: Suite, outcome: RunOutcome, exposure: Exposure | None = None
+def contrast_results(
+    suite: Suite,
+    *,
+    system: str,
+    version: str,
+    predictions: Mapping[str, DocPredictions],
+    attempted: frozenset[str],
+    errors: Sequence[ItemError],
+    exposure: Exposure | None = None,
 ) -> dict[str, Any]:
-    """The results document of one system's run on the contrast suite."""
-    evaluation = evaluate_suite(suite, outcome.predictions, frozenset(outcome.layers))
+    """The results document of validated predictions on the contrast suite."""
+    evaluation = evaluate_suite(suite, predictions, attempted)
     results = build_results(
         suite.as_gold(),
-        system=outcome.system,
-        version=outcome.version,
+        system=system,
+        version=version,
         evaluation=evaluation,
-        errors=outcome.errors,
+        errors=errors,
         exposure=exposure,
     )
     results["suite"] = suite_block(suite)
     return results
+
+
+def score_contrast(
+    suite: Suite, outcome: RunOutcome, exposure: Exposure | None = None
+) -> dict[str, Any]:
+    """The results document of one system's run on the contrast suite."""
+    return contrast_results(
+        suite,
+        system=outcome.system,
+        version=outcome.version,
+        predictions=outcome.predictions,
+        attempted=frozenset(outcome.layers),
+        errors=outcome.errors,
+        exposure=exposure,
+    )
