@@ -256,3 +256,16 @@ def test_score_a_predictions_file_on_the_contrast_suite(contrast_run: Path, tmp_
     assert scored["layers"] == ran["layers"]
     assert scored["signature"] == ran["signature"]
     assert not (results / "rules.json").exists()
+
+
+def test_robustness_commentary_comes_from_notes(contrast_run: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    shutil.copytree(contrast_run / "results", results)
+    (results / "NOTES.md").write_text("# Notes\n\n## robustness\n\nSeeds agree closely.\n")
+    board = tmp_path / "LEADERBOARD.md"
+    args = ["leaderboard", "--results", str(results), "--leaderboard", str(board), *GOLD_ARGS]
+    assert main(args) == 0
+    text = board.read_text()
+    section = text[text.index("## Robustness") :]
+    assert "Seeds agree closely." in section
+    assert text.count("Seeds agree closely.") == 1

@@ -180,8 +180,10 @@ def render_section(
     contrast: LoadedResults,
     suite_line: str,
     settings: StatsSettings,
+    note: str | None = None,
 ) -> str:
-    """The Robustness section of LEADERBOARD.md (Markdown, ending with a newline)."""
+    """The Robustness section of LEADERBOARD.md (Markdown, ending with a newline); ``note``
+    is the commentary under ``## robustness`` in ``results/NOTES.md``."""
     by_name_o = {e.name: e for e in originals.current}
     by_name_c = {e.name: e for e in contrast.current}
     out = [
@@ -209,6 +211,8 @@ def render_section(
         out += [f"### {LAYER_TITLES[layer]}", "", _table(rows), ""]
     if not any_rows:
         out += ["No system has current results on both suites: run `troopbench run --all`.", ""]
+    elif note:
+        out += [note, ""]
     missing = sorted(set(by_name_o) - set(by_name_c))
     if missing:
         out += [
@@ -254,7 +258,7 @@ def insert_section(board: str, section: str) -> str:
 def robustness_for(board: str, results_dir: Path, gold: Gold, settings: StatsSettings) -> str:
     """``board`` (LEADERBOARD.md text) with its Robustness section, from ``results_dir`` and
     ``results_dir/contrast``."""
-    from benchmark.leaderboard import load_results
+    from benchmark.leaderboard import load_results, read_notes
     from benchmark.units import corpus_units
     from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir
@@ -275,4 +279,5 @@ def robustness_for(board: str, results_dir: Path, gold: Gold, settings: StatsSet
         f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
         f"`{suite.sha256[:12]}`, faker {faker_version()}."
     )
-    return insert_section(board, render_section(originals, contrast, line, settings))
+    note = read_notes(results_dir / "NOTES.md").get("robustness")
+    return insert_section(board, render_section(originals, contrast, line, settings, note))
