@@ -294,6 +294,8 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
 
     from benchmark.runner import score_outcome
 
+    if args.suite is None:  # run: --all scores both suites, named systems the articles
+        args.suite = "all" if args.all else "original"
     parts: list[tuple[str, list, Any, Path]] = []
     if args.suite in ("original", "all"):
         parts.append(
@@ -951,7 +953,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="predictions cache (default: $TROOPBENCH_CACHE_DIR, else "
         "$XDG_CACHE_HOME/troopbench, else ~/.cache/troopbench)",
     )
-    _suite_arg(p, "all")
+    p.add_argument(
+        "--suite",
+        choices=("original", "contrast", "all"),
+        default=None,
+        help="the original articles, their contrast variants (results/contrast/), or both "
+        "(default: all with --all, else original: named systems, such as a paid API, are "
+        "not run on 200 variants unless asked)",
+    )
     paths(p)
     _gold_args(p)
     p.set_defaults(func=cmd_run)

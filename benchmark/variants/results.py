@@ -14,6 +14,7 @@ from typing import Any
 from benchmark.predictions import DocPredictions, ItemError
 from benchmark.runner import RunOutcome, build_results
 from benchmark.systems import Exposure
+from benchmark.usage import Usage
 from benchmark.variants.suite import TRANSFORMATIONS, Suite, evaluate_suite
 
 CONTRAST_DIR = "contrast"
@@ -48,8 +49,12 @@ def contrast_results(
     attempted: frozenset[str],
     errors: Sequence[ItemError],
     exposure: Exposure | None = None,
+    source: str = "",
+    options: Mapping[str, str] | None = None,
+    usage: Mapping[str, Usage] | None = None,
 ) -> dict[str, Any]:
-    """The results document of validated predictions on the contrast suite."""
+    """The results document of validated predictions on the contrast suite; ``source``,
+    ``options`` and ``usage`` as :func:`~benchmark.runner.build_results` takes them."""
     evaluation = evaluate_suite(suite, predictions, attempted)
     results = build_results(
         suite.as_gold(),
@@ -58,6 +63,9 @@ def contrast_results(
         evaluation=evaluation,
         errors=errors,
         exposure=exposure,
+        source=source,
+        options=options,
+        usage=usage,
     )
     results["suite"] = suite_block(suite)
     return results
@@ -74,5 +82,8 @@ def score_contrast(
         predictions=outcome.predictions,
         attempted=frozenset(outcome.layers),
         errors=outcome.errors,
-        exposure=exposure,
+        exposure=exposure or outcome.exposure,
+        source=outcome.source,
+        options=outcome.options,
+        usage=outcome.usage,
     )
