@@ -66,6 +66,7 @@ CONFIGS: tuple[str, ...] = (
     "troop_counts",
     "stances",
     "entity_registry",
+    "metonyms",
     "contrast",
 )
 CARD_FILE = "README.md"
@@ -83,6 +84,8 @@ CONFIG_DESCRIPTIONS: dict[str, str] = {
     "troop_counts": "one row per number of military personnel",
     "stances": "one row per (document, holder) stance toward the withdrawal",
     "entity_registry": "one row per entity of the corpus-wide registry",
+    "metonyms": "one row per document-scoped metonym (a name that, in one article, "
+    "names another registry entity), used to resolve stance holders",
     "contrast": CONTRAST_DESCRIPTION,
 }
 
@@ -189,6 +192,14 @@ def config_features() -> dict[str, Features]:
         "troop_counts": Features({**doc_id, **_troop_fields()}),
         "stances": Features({**doc_id, **_stance_fields()}),
         "entity_registry": registry,
+        "metonyms": Features(
+            {
+                "doc_id": Value("string"),
+                "name": Value("string"),
+                "entity": Value("string"),  # registry id
+                "note": Value("string"),
+            }
+        ),
     }
 
 
@@ -261,6 +272,11 @@ def config_rows(gold: Gold, config: str) -> list[dict[str, Any]]:
         return [
             {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
             for e in gold.registry.entries.values()
+        ]
+    if config == "metonyms":
+        return [
+            {"doc_id": m.doc_id, "name": m.name, "entity": m.entity, "note": m.note}
+            for m in gold.registry.metonyms
         ]
     if config in LAYERS:
         return [{"doc_id": doc_id, **row} for doc_id, row in _layer_rows(gold, config)]
@@ -603,7 +619,10 @@ troop count's `force` and `location`.
 - **Stances**: one record per (document, holder): `holder` is a registry
   id, `holder_mentions` the spans naming it, `label` one of
   {", ".join(LABELS)} toward the withdrawal of US troops from Iraq, and
-  `evidence` the spans that support the label.
+  `evidence` the spans that support the label. A holder named by a
+  system resolves first through the `metonyms` of its document (in two
+  articles "Baghdad" names the Iraqi government, `iraq`, not the city), then
+  through the registry's names and aliases.
 
 ## Statistics
 
