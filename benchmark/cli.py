@@ -175,7 +175,7 @@ def _leaderboard_files(
     )
     from benchmark.variants.robustness import robustness_for
 
-    text = robustness_for(text, args.results, gold, settings)
+    text = robustness_for(text, args.results, gold, settings, only)
     files = {args.leaderboard: text}
     if only:
         return files, loaded.problems()

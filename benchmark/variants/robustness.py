@@ -255,10 +255,17 @@ def insert_section(board: str, section: str) -> str:
     return board.rstrip("\n") + "\n\n" + section
 
 
-def robustness_for(board: str, results_dir: Path, gold: Gold, settings: StatsSettings) -> str:
+def robustness_for(
+    board: str,
+    results_dir: Path,
+    gold: Gold,
+    settings: StatsSettings,
+    only: Sequence[str] | None = None,
+) -> str:
     """``board`` (LEADERBOARD.md text) with its Robustness section, from ``results_dir`` and
-    ``results_dir/contrast``."""
-    from benchmark.leaderboard import load_results, read_notes
+    ``results_dir/contrast``; ``only``: the systems of these exposures alone, as the
+    board above it (:func:`benchmark.leaderboard.restrict`)."""
+    from benchmark.leaderboard import load_results, read_notes, restrict
     from benchmark.units import corpus_units
     from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir
@@ -274,6 +281,8 @@ def robustness_for(board: str, results_dir: Path, gold: Gold, settings: StatsSet
     variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
     originals = load_results(results_dir, gold.sha256, units)
     contrast = load_results(contrast_dir(results_dir), suite.sha256, variant_units)
+    if only:
+        originals, contrast = restrict(originals, only), restrict(contrast, only)
     line = (
         f"Suite: {len(suite.variants)} variants ({', '.join(TRANSFORMATIONS)} x "
         f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
