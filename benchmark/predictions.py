@@ -24,7 +24,7 @@ from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import PredictedEntity
 from benchmark.layers.stances import PredictedStance
-from benchmark.layers.timexes import PredictedTimex
+from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES, PredictedTimex
 from benchmark.layers.troops import PredictedTroopCount
 from benchmark.schemas import json_pointer, schema_validator
 from benchmark.spans import Span
@@ -291,23 +291,8 @@ def _offsets_ok(item: Mapping[str, Any]) -> bool:
 
 _ENTITY_KEYS = frozenset({"type", "start", "end", "text"})
 _TIMEX_KEYS = frozenset({"value", "type", "mod", "start", "end", "text"})
-_TIMEX_TYPES = frozenset({"DATE", "TIME", "DURATION", "SET"})
-_TIMEX_MODS = frozenset(
-    {
-        "BEFORE",
-        "AFTER",
-        "ON_OR_BEFORE",
-        "ON_OR_AFTER",
-        "LESS_THAN",
-        "MORE_THAN",
-        "EQUAL_OR_LESS",
-        "EQUAL_OR_MORE",
-        "START",
-        "MID",
-        "END",
-        "APPROX",
-    }
-)
+_TIMEX_TYPES = frozenset(TIMEX_TYPES)
+_TIMEX_MODS = frozenset(TIMEX_MODS)
 
 
 def _entity_ok(item: Any) -> bool:

@@ -11,26 +11,14 @@ from typing import Any
 
 from benchmark.corpus import Document
 from benchmark.gold import GoldDocument, Registry
+from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES
 from benchmark.predictions import TimexPrediction
 from benchmark.spans import Span
 from systems.llm.grounding import Grounder
 from systems.llm.layer import LayerTask, surface
 
-TYPES = ("DATE", "TIME", "DURATION", "SET")
-MODS = (
-    "BEFORE",
-    "AFTER",
-    "ON_OR_BEFORE",
-    "ON_OR_AFTER",
-    "LESS_THAN",
-    "MORE_THAN",
-    "EQUAL_OR_LESS",
-    "EQUAL_OR_MORE",
-    "START",
-    "MID",
-    "END",
-    "APPROX",
-)
+TYPES = TIMEX_TYPES
+MODS = TIMEX_MODS
 
 INSTRUCTIONS = (
     """\
