@@ -62,6 +62,7 @@ def _faker() -> Any:
 @cache
 def _locale_lists(locale: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(male given names, female given names, surnames) of a faker locale."""
+    _faker()  # FakerMissing, with the install command, when faker is not installed
     module = __import__(f"faker.providers.person.{locale}", fromlist=["Provider"])
     provider = module.Provider
     male = frozenset(getattr(provider, "first_names_male", ()) or provider.first_names)
