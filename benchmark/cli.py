@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from benchmark.cliutil import (
@@ -315,8 +315,14 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
     return parts
 
 
-def _write_run(results_dir: Path, name: str, outcome: Any, results: dict[str, object]) -> None:
-    """Write one run's predictions, exchanges (metered systems) and results; say so."""
+def _write_run(
+    results_dir: Path,
+    name: str,
+    predictions: Mapping[str, Any],
+    results: dict[str, object],
+    exchanges: Sequence[Any] = (),
+) -> None:
+    """Write one run's predictions, exchanges (metered systems only) and results; say so."""
     from benchmark.runner import (
         predictions_path,
         responses_path,
@@ -327,11 +333,11 @@ def _write_run(results_dir: Path, name: str, outcome: Any, results: dict[str, ob
     )
 
     path = predictions_path(results_dir, name)
-    write_predictions_atomic(path, outcome.predictions)
+    write_predictions_atomic(path, predictions)
     print(f"{name}: wrote {path}")
-    if outcome.usage:
+    if exchanges:
         path = responses_path(results_dir, name)
-        write_responses_atomic(path, outcome.exchanges)
+        write_responses_atomic(path, exchanges)
         print(f"{name}: wrote {path}")
     path = results_path(results_dir, name)
     write_json_atomic(path, results)
@@ -455,7 +461,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                         )
                     for error in outcome.errors:
                         print(f"  recorded: {error}", file=sys.stderr)
-                    _write_run(results_dir, info.name, outcome, score(outcome))
+                    exchanges = outcome.exchanges if outcome.usage else ()
+                    _write_run(
+                        results_dir, info.name, outcome.predictions, score(outcome), exchanges
+                    )
             finally:
                 sup.close()  # the worker closes its system (e.g. a local model server)
     finally:
@@ -470,10 +479,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     from benchmark.predictions import load_predictions
     from benchmark.runner import (
         build_results,
-        predictions_path,
-        results_path,
-        write_json_atomic,
-        write_predictions_atomic,
     )
     from benchmark.scoring import evaluate
     from benchmark.systems import UNDECLARED, Exposure, exposure_problem
@@ -540,13 +545,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             errors=loaded.errors,
             exposure=exposure,
         )
-    path = predictions_path(results_dir, args.name)
-    write_predictions_atomic(path, loaded.documents)
-    print(f"{args.name}: wrote {path}")
-    path = results_path(results_dir, args.name)
-    write_json_atomic(path, results)
-    print(f"{args.name}: wrote {path}")
-    _print_summary(results)
+    _write_run(results_dir, args.name, loaded.documents, results)
     if args.leaderboard_rebuild:
         _rebuild_leaderboard(gold, args)
     if loaded.errors:
