@@ -869,6 +869,20 @@ def cmd_hub_push(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+def _seconds(text: str) -> float:
+    """A time limit given on the command line: a finite number of seconds above 0
+    (``nan`` would switch the limit off, ``0`` or ``-5`` would fail every document)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds above 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="troopbench",
@@ -911,7 +925,10 @@ def build_parser() -> argparse.ArgumentParser:
         "see README 'Scoring your LLM'",
     )
     p.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
+        "--timeout",
+        type=_seconds,
+        default=120.0,
+        help="seconds per document, a finite number above 0 (default 120)",
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument(

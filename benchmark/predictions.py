@@ -329,6 +329,7 @@ class Rejected:
     with ``message``, counted like any other invalid item."""
 
     message: str
+    pointer: str = ""  # where inside the document, if more precise than the item
 
 
 def _check_item(
@@ -336,7 +337,7 @@ def _check_item(
 ) -> tuple[object | None, tuple[str, str] | None]:
     """(converted item, None) or (None, (pointer, message))."""
     if isinstance(item, Rejected):
-        return None, (pointer, item.message)
+        return None, (item.pointer or pointer, item.message)
     try:
         check_value(item, pointer, bounds)
     except InputError as exc:
@@ -396,9 +397,12 @@ def parse_prediction(
             continue
         items = raw[layer]
         if not isinstance(items, list | tuple):
-            errors.append(
-                ItemError(source, doc, f"/{layer}", f"expected a list, got {type(items).__name__}")
+            message = (
+                items.message
+                if isinstance(items, Rejected)
+                else f"expected a list, got {type(items).__name__}"
             )
+            errors.append(ItemError(source, doc, f"/{layer}", message))
             layers[layer] = ()
             invalid[layer] = 1
             continue

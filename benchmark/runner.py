@@ -155,6 +155,8 @@ def run_system(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if not 0 < timeout < float("inf"):  # NaN fails too: it would switch the limit off
+        raise ValueError(f"timeout must be a finite number of seconds above 0, not {timeout}")
     if supervisor is None:
         paths = (os.getcwd(),) if system_ref and ":" in system_ref else ()
         spec = spec_for(system, system_ref, paths)
