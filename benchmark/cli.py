@@ -184,8 +184,10 @@ def _leaderboard_files(
 
 
 def _print_problems(problems: Sequence[str], results: Path) -> None:
+    from benchmark.inputs import shown
+
     for line in problems:
-        print(f"troopbench: {results / line}", file=sys.stderr)
+        print(shown(f"troopbench: {results / line}"), file=sys.stderr)
     if problems:
         print(
             f"troopbench: {len(problems)} results file(s) not ranked; see above",
@@ -256,12 +258,12 @@ def _open_system(
 
 def _owner_conflict(path: Path, source: str) -> str | None:
     """Another source's results at ``path``: its source, else None."""
-    import json
+    from benchmark.inputs import read_json_file
 
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded, regular files only: see benchmark.inputs
+        data = read_json_file(path)
         old = str(data["system"].get("source", ""))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -315,6 +317,46 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
     return parts
 
 
+class WriteFailed(Exception):
+    """Files could not be written (a full disk, a folder that is a file, ...); nothing
+    of them was replaced."""
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder``, checked before any work starts
+    (it is created if missing; a probe of 64 KiB is written, flushed and removed,
+    so a full disk or a read-only folder shows here), or None."""
+    import os
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"{folder} is not a folder"
+    except OSError as exc:
+        return f"{folder}: cannot be created: {exc.strerror}"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".troopbench-probe-") as probe:
+            probe.write(b"\0" * 65536)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return f"{folder}: cannot write there: {exc.strerror}"
+    return None
+
+
+def _folders_ok(command: str, *folders: Path) -> bool:
+    """Check each folder (:func:`folder_problem`); say what is wrong in one line."""
+    for folder in folders:
+        problem = folder_problem(folder)
+        if problem is not None:
+            print(f"troopbench {command}: {problem}; nothing was run", file=sys.stderr)
+            return False
+    return True
+
+
 def _write_run(
     results_dir: Path,
     name: str,
@@ -322,30 +364,39 @@ def _write_run(
     results: dict[str, object],
     exchanges: Sequence[Any] = (),
 ) -> None:
-    """Write one run's predictions, exchanges (metered systems only) and results; say so."""
+    """Write one run's predictions, exchanges (metered systems only) and results, all
+    or none (a full disk leaves the old files, never a new one beside an old one);
+    say so."""
+    from benchmark.atomic import write_texts_atomic
+    from benchmark.inputs import shown
     from benchmark.runner import (
+        dumps_json,
         predictions_path,
+        predictions_text,
         responses_path,
+        responses_text,
         results_path,
-        write_json_atomic,
-        write_predictions_atomic,
-        write_responses_atomic,
     )
 
-    path = predictions_path(results_dir, name)
-    write_predictions_atomic(path, predictions)
-    print(f"{name}: wrote {path}")
+    files = {predictions_path(results_dir, name): predictions_text(predictions)}
     if exchanges:
-        path = responses_path(results_dir, name)
-        write_responses_atomic(path, exchanges)
-        print(f"{name}: wrote {path}")
-    path = results_path(results_dir, name)
-    write_json_atomic(path, results)
-    print(f"{name}: wrote {path}")
+        files[responses_path(results_dir, name)] = responses_text(exchanges)  # type: ignore[arg-type]
+    files[results_path(results_dir, name)] = dumps_json(results)
+    try:
+        write_texts_atomic(files)
+    except OSError as exc:
+        where = exc.filename or results_dir
+        raise WriteFailed(
+            f"cannot write the files of {shown(name)} in {where}: {exc.strerror or exc}; "
+            "the files there were left as they were"
+        ) from None
+    for path in files:
+        print(f"{shown(name)}: wrote {path}")
     _print_summary(results)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from benchmark.inputs import shown
     from benchmark.runner import RunAborted, results_path, run_system
     from benchmark.supervisor import Supervisor, WorkerError
     from benchmark.systems import (
@@ -385,6 +436,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    from benchmark.variants.results import contrast_dir
+
+    folders = [args.results]
+    if args.suite in ("contrast", "all") or (args.suite is None and args.all):
+        folders.append(contrast_dir(args.results))
+    if not args.no_leaderboard:
+        folders.append(args.leaderboard.parent)
+    if not _folders_ok("run", *folders):
+        return EXIT_USAGE
     status = EXIT_OK
     # build every system first, each in its own worker: a wrong name, an
     # unavailable system or a clash of names fails before any document runs
@@ -433,8 +493,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 for part, documents, score, results_dir in parts:
                     print(
-                        f"running {info.name} {info.version} on {len(documents)} {part} "
-                        f"documents (worker started in {sup.start_seconds:.2f} s)",
+                        shown(
+                            f"running {info.name} {info.version} on {len(documents)} {part} "
+                            f"documents (worker started in {sup.start_seconds:.2f} s)"
+                        ),
                         file=sys.stderr,
                     )
                     try:
@@ -455,12 +517,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                         return EXIT_ABORTED
                     if cache is not None and not info.metered:  # metered: cached responses
                         print(
-                            f"  {info.name}: {len(outcome.cached)} of {len(documents)} documents "
-                            f"from the cache ({cache.directory})",
+                            shown(
+                                f"  {info.name}: {len(outcome.cached)} of {len(documents)} "
+                                f"documents from the cache ({cache.directory})"
+                            ),
                             file=sys.stderr,
                         )
                     for error in outcome.errors:
-                        print(f"  recorded: {error}", file=sys.stderr)
+                        print(shown(f"  recorded: {error}"), file=sys.stderr)
                     exchanges = outcome.exchanges if outcome.usage else ()
                     _write_run(
                         results_dir, info.name, outcome.predictions, score(outcome), exchanges
@@ -509,6 +573,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         if suite is None:
             return EXIT_UNAVAILABLE
         results_dir = contrast_dir(args.results)
+    if not _folders_ok("score", results_dir):
+        return EXIT_USAGE
     target = suite.as_gold() if suite is not None else gold
     texts = {doc_id: d.document.text for doc_id, d in target.documents.items()}
     with _progress(args.predictions.stat().st_size, "reading", "B") as bar:
@@ -565,8 +631,10 @@ LARGE_INPUT = 100_000
 
 
 def _print_errors(errors: Sequence[object]) -> None:
+    from benchmark.inputs import shown
+
     for error in errors[:SHOWN_PROBLEMS]:
-        print(f"  {error}", file=sys.stderr)
+        print(shown(f"  {error}"), file=sys.stderr)
     if len(errors) > SHOWN_PROBLEMS:
         print(f"  ... and {len(errors) - SHOWN_PROBLEMS} more", file=sys.stderr)
 
@@ -608,6 +676,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
                 "troopbench leaderboard: --check and --exposure exclude each other", file=sys.stderr
             )
             return EXIT_USAGE
+    if not args.results.is_dir():
+        # a typo must not render an empty leaderboard over the committed one
+        state = "is not a folder" if args.results.exists() else "does not exist"
+        print(
+            f"troopbench leaderboard: --results {args.results} {state}; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
@@ -692,8 +768,10 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
         loaded.append(data)
+    from benchmark.inputs import shown
+
     a, b = loaded
-    names = [str(d["system"]["name"]) for d in loaded]  # type: ignore[index]
+    names = [shown(str(d["system"]["name"])) for d in loaded]  # type: ignore[index]
     differing = signature_differences(a["signature"], b["signature"])  # type: ignore[arg-type]
     if differing:
         fields = "; ".join(d.replace("(current:", f"({names[1]}:") for d in differing)
@@ -1110,11 +1188,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from benchmark.inputs import InputError, shown
+
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("\ntroopbench: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except (WriteFailed, InputError) as exc:  # a full disk; a FIFO where a file should be
+        print(shown(f"troopbench: {exc}"), file=sys.stderr)
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl
+from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl, open_regular
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import PredictedEntity
 from benchmark.layers.stances import PredictedStance
@@ -445,6 +445,12 @@ class PredictionsFile:
         return out
 
 
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` of ``ids``, and how many more: a message stays one short line."""
+    head = ", ".join(ids[:shown])
+    return head if len(ids) <= shown else f"{head} and {len(ids) - shown:,} more"
+
+
 def load_predictions(
     path: Path,
     texts: Mapping[str, str],
@@ -463,7 +469,7 @@ def load_predictions(
     documents: dict[str, DocPredictions] = {}
     errors: list[ItemError] = []
     source = path.name
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or a device is refused, never read
         for line in iter_jsonl(handle, bounds):
             if progress is not None:
                 progress(line.size)
@@ -474,7 +480,7 @@ def load_predictions(
             raw = line.value
             doc_id = raw.get("doc_id") if isinstance(raw, dict) else None
             if not isinstance(doc_id, str) or doc_id not in texts:
-                known = ", ".join(sorted(texts))
+                known = _some(sorted(texts))
                 shown = repr(doc_id)[:80]
                 errors.append(
                     ItemError(

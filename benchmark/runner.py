@@ -61,6 +61,7 @@ from benchmark.atomic import write_text_atomic
 from benchmark.cache import PredictionCache
 from benchmark.corpus import Document
 from benchmark.gold import Gold
+from benchmark.inputs import shown
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError
 from benchmark.schemas import schema_validator
@@ -251,7 +252,7 @@ def run_system(
 
 def _note(progress: TextIO | None, line: str) -> None:
     if progress is not None:
-        progress.write(line + "\n")
+        progress.write(shown(line) + "\n")  # a system's name or message may hold escapes
         progress.flush()
 
 
@@ -376,10 +377,15 @@ def responses_path(results_dir: Path, system: str) -> Path:
     return results_dir / f"{_safe_name(system)}.responses.jsonl"
 
 
+def responses_text(exchanges: Mapping[str, Sequence[str]]) -> str:
+    """Each document's exchanges (JSON texts), one a line, documents in doc_id order."""
+    lines = [line for doc_id in sorted(exchanges) for line in exchanges[doc_id]]
+    return "".join(line + "\n" for line in lines)
+
+
 def write_responses_atomic(path: Path, exchanges: Mapping[str, Sequence[str]]) -> None:
     """Write each document's exchanges (JSON texts), documents in doc_id order."""
-    lines = [line for doc_id in sorted(exchanges) for line in exchanges[doc_id]]
-    write_text_atomic(path, "".join(line + "\n" for line in lines))
+    write_text_atomic(path, responses_text(exchanges))
 
 
 def _is_number_row(value: Any) -> bool:
@@ -422,13 +428,18 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, text)
 
 
-def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
-    """Write validated predictions as JSONL (one line per document, doc_id order)."""
+def predictions_text(predictions: Mapping[str, DocPredictions]) -> str:
+    """Validated predictions as JSONL (one line per document, doc_id order)."""
     lines = [
         json.dumps(predictions[doc_id].to_json(), ensure_ascii=False, sort_keys=False)
         for doc_id in sorted(predictions)
     ]
-    write_text_atomic(path, "".join(line + "\n" for line in lines))
+    return "".join(line + "\n" for line in lines)
+
+
+def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
+    """Write validated predictions as JSONL (one line per document, doc_id order)."""
+    write_text_atomic(path, predictions_text(predictions))
 
 
 #: The schema of one per-unit row, for which :func:`_reduce_rows` has a fast check.
