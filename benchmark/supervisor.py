@@ -205,6 +205,11 @@ def failed(
 
 #: The largest frame a worker may send: the limit of one line of a predictions file.
 MAX_FRAME = BOUNDS.max_line_bytes
+#: The most JSON values a frame may hold, counted before it is parsed (each ``,``
+#: ``[`` and ``{`` of the frame opens at most one): this, with :data:`MAX_FRAME`,
+#: bounds what parsing one frame can cost troopbench (see perf/bench_pipe_memory.py).
+#: Four layers of 100,000 items of a few values each fit.
+MAX_VALUES = 5_000_000
 #: A recorded message from a worker keeps at most this many characters.
 MESSAGE_LIMIT = 2000
 #: One limit policy: what a worker may say about its system is what a results file may hold.
@@ -661,6 +666,9 @@ class FrameReader:
                 break
             payload = bytes(self.buffer[_HEADER.size : end])
             del self.buffer[:end]
+            values = payload.count(b",") + payload.count(b"[") + payload.count(b"{")
+            if values > MAX_VALUES:
+                raise Garbage(f"a frame of over {values:,} values; at most {MAX_VALUES:,} allowed")
             try:
                 text = payload.decode("ascii")
                 messages.append(loads(text, check=False))
@@ -1061,8 +1069,9 @@ class _Worker:
             if not spec.main_needed:  # do not re-run the user's script in the worker
                 preparation.pop("init_main_from_name", None)
                 preparation.pop("init_main_from_path", None)
+            path = list(dict.fromkeys(p for p in sys.path if p))
             code = (
-                f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}\n"
+                f"import sys; sys.path[:0] = {path!r}\n"
                 "from benchmark.supervisor import _spawned_main; _spawned_main()"
             )
             env = {**os.environ, "TMPDIR": tmp}
