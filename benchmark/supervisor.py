@@ -187,6 +187,7 @@ class Attempt:
     seconds: float
     usage: Usage | None = None  # of a metered system (extract_metered)
     exchanges: tuple[str, ...] = ()
+    traceback: str = ""  # of an exception extract raised, as the worker formatted it
 
 
 def empty_predictions(doc_id: str, layers: Sequence[str]) -> DocPredictions:
@@ -406,7 +407,9 @@ def _extract(
     problems: list[tuple[str, str]] = []
     started = time.perf_counter()
 
-    def done(status: str, raw: Any, errors: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    def done(
+        status: str, raw: Any, errors: Sequence[tuple[str, str]], trace: str = ""
+    ) -> dict[str, Any]:
         return {
             "type": "done",
             "index": index,
@@ -416,6 +419,7 @@ def _extract(
             "errors": [list(e) for e in errors],
             "usage": usage,
             "exchanges": exchanges,
+            "traceback": trace,
         }
 
     try:
@@ -437,7 +441,7 @@ def _extract(
             return done("memory", None, [("", reason)])
         return done("error", None, [("", f"extract raised {_described(exc)}")])
     except BaseException as exc:  # a system may raise anything, SystemExit included
-        return done("error", None, [("", f"extract raised {_described(exc)}")])
+        return done("error", None, [("", f"extract raised {_described(exc)}")], _trace(exc))
     finally:
         _cancel_alarms()
     try:
@@ -445,6 +449,21 @@ def _extract(
     except Exception as exc:  # garbage of any kind must not stop the run
         return done("error", None, [("", f"unreadable output: {_described(exc)}")])
     return done(status, raw, [*problems, *errors])
+
+
+#: A traceback sent from a worker keeps at most this many characters.
+TRACEBACK_LIMIT = 20_000
+
+
+def _trace(exc: BaseException) -> str:
+    """The formatted traceback of ``exc`` (in the worker), or "" if it cannot be had."""
+    import traceback
+
+    try:
+        text = "".join(traceback.format_exception(exc))
+        return clip(text.encode("utf-8", "backslashreplace").decode("utf-8"), TRACEBACK_LIMIT)
+    except BaseException:
+        return ""
 
 
 def _text(value: Any) -> str:
@@ -517,6 +536,9 @@ def receive(
     exchanges = message.get("exchanges")
     if not isinstance(exchanges, list) or not all(isinstance(x, str) for x in exchanges):
         raise Garbage("exchanges that are not a list of strings")
+    trace = message.get("traceback", "")
+    if not isinstance(trace, str):
+        raise Garbage("a traceback that is not a string")
     raw = message.get("raw")
     if raw is None:
         if status == "ok":
@@ -532,7 +554,15 @@ def receive(
         except InputError as exc:
             raise Garbage(str(exc)) from None
         errors += item_errors
-    return Attempt(status, predictions, tuple(errors), float(seconds), usage, tuple(exchanges))
+    return Attempt(
+        status,
+        predictions,
+        tuple(errors),
+        float(seconds),
+        usage,
+        tuple(exchanges),
+        clip(trace, TRACEBACK_LIMIT),
+    )
 
 
 def _pairs(value: Any) -> list[tuple[str, str]]:

@@ -509,3 +509,19 @@ def test_a_non_finite_timeout_is_refused_at_parse_time(
     with pytest.raises(ValueError, match="finite number of seconds above 0"):
         run_system(Clean(), [], timeout=float("nan"))
     assert not (tmp_path / "results").exists()
+
+
+class Raises(Clean):
+    def bad(self, document: Document) -> Prediction:
+        raise ValueError("no model for this one")
+
+
+def test_an_exception_comes_back_as_plain_text_with_its_traceback(mini_gold: Gold) -> None:
+    with Supervisor(spec_for(Raises())) as supervisor:
+        results = dict(supervisor.run(documents(mini_gold), [0, 1], timeout=TIMEOUT))
+    bad, good = results[0], results[1]
+    assert [e.message for e in bad.errors] == ["extract raised ValueError: no model for this one"]
+    assert "in bad" in bad.traceback and bad.traceback.endswith(
+        "ValueError: no model for this one\n"
+    )
+    assert good.errors == () and good.traceback == ""
