@@ -517,8 +517,8 @@ def test_twenty_thousand_unmatched_answers_cost_a_bounded_grounding(
     grounder = Grounder(HIT.text)
     for w in words:
         grounder.locate(w)
-    assert grounder.spent <= FUZZY_BUDGET < grounder.spent + grounder._fuzzy_cost(words[0])
-    assert grounder.unsearched == 20_000 - grounder.spent // grounder._fuzzy_cost(words[0])
+    searched = 20_000 - grounder.unsearched
+    assert grounder.spent <= FUZZY_BUDGET and 100 < searched < 1_000
     assert grounder.counts.unaligned == 20_000
     with FakeServer(hostile(lambda r: Reply(content=flood))) as server:
         system = llm(server, tmp_path, max_answer_chars="2000000")
@@ -540,9 +540,11 @@ def test_twenty_thousand_unmatched_answers_cost_a_bounded_grounding(
 
 def test_the_same_unmatched_answer_is_searched_once() -> None:
     grounder = Grounder(HIT.text)
+    assert grounder.locate("Qxzjvkwqq Zzyzx").how == "unaligned"
+    once = grounder.spent
     for _ in range(1000):
         assert grounder.locate("Qxzjvkwqq Zzyzx").how == "unaligned"
-    assert grounder.spent == grounder._fuzzy_cost("Qxzjvkwqq Zzyzx") and grounder.unsearched == 0
+    assert grounder.spent == once > 0 and grounder.unsearched == 0
 
 
 def _troop_answer(value: str) -> str:

@@ -19,16 +19,19 @@ the :class:`Grounder` of a document tries, in order:
 4. otherwise the answer stays **offset-free**: it keeps its text and is
    scored by name.
 
-The fuzzy step is bounded: one grounder (one layer of one document) compares
-at most ``budget`` word runs in all (default :data:`FUZZY_BUDGET`, about half
-a second; an answer costs as many comparisons as the text has runs of its
-three sizes, some 3,000 for a 1,000-word article, so the budget covers
-hundreds of answers that match nothing). An answer whose search would pass
-the budget is not searched: it stays offset-free and is counted in
-``unsearched`` (the system records that as a problem of the layer). A search
-that found nothing is not repeated for the same text (its result cannot
-change: runs only get taken). So 20,000 answers matching nothing cost about
-the budget, not 20,000 searches, and the outcome does not depend on timing.
+The work is bounded: one grounder (one layer of one document) spends at most
+``budget`` units (default :data:`FUZZY_BUDGET`, about half a second). A fuzzy
+search costs one unit per word run it compares (the text's runs of the
+answer's three sizes: some 3,000 for a 1,000-word article); a regular-
+expression search for the occurrences of a new answer text costs one unit
+per word of the text plus the answer's length (an exact search for a text
+that does not occur at all is free). So the budget covers hundreds of
+answers that match nothing. An answer whose search would pass the budget is
+not searched: it stays offset-free and is counted in ``unsearched`` (the
+system records that as a problem of the layer). A fuzzy search that found
+nothing is not repeated for the same text (its result cannot change: runs
+only get taken). So 20,000 answers matching nothing cost about the budget,
+not 20,000 searches, and the outcome does not depend on timing.
 
 ``reuse=True`` (used for stance evidence, which several answers may share)
 ignores what earlier answers took and always returns the first match.
@@ -46,7 +49,7 @@ from difflib import SequenceMatcher
 
 DEFAULT_THRESHOLD = 0.85
 #: Word runs one grounder compares in its fuzzy searches, at most (module doc).
-FUZZY_BUDGET = 1_000_000
+FUZZY_BUDGET = 500_000
 _TRIM = " \t\r\n\"'“”‘’`"
 _WORD = re.compile(r"\w[\w'’.-]*\w|\w", re.UNICODE)
 
@@ -113,6 +116,9 @@ class Grounder:
         taken = frozenset() if reuse else self._taken
         for bounded in (True, False):
             for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
+                if not self._afford_occurrences(needle, flags):
+                    self.unsearched += 1
+                    return self._count(Alignment(None, None, "unaligned"))
                 found = self._next_occurrence(needle, flags, bounded, taken)
                 if found is not None:
                     return self._count(Alignment(found[0], found[1], how))
@@ -129,6 +135,19 @@ class Grounder:
             return self._count(Alignment(fuzzy[0], fuzzy[1], "fuzzy"))
         self._found_nothing.add((target, reuse))
         return self._count(Alignment(None, None, "unaligned"))
+
+    def _afford_occurrences(self, needle: str, flags: int) -> bool:
+        """Whether the occurrences of ``needle`` are known or within the budget; a
+        regular-expression search of the text costs as much as one pass over its
+        word runs plus the needle's length (its compilation), and is charged."""
+        key = (needle, flags)
+        if key in self._occurrences or (flags == 0 and needle not in self.text):
+            return True
+        cost = len(self._word_spans()) + len(needle)
+        if self.spent + cost > self.budget:
+            return False
+        self.spent += cost
+        return True
 
     def _fuzzy_cost(self, needle: str) -> int:
         """The word runs a fuzzy search for ``needle`` visits."""
@@ -152,6 +171,8 @@ class Grounder:
     ) -> tuple[int, int] | None:
         """The first occurrence not in ``taken``, on word boundaries or not."""
         key = (needle, flags)
+        if flags == 0 and needle not in self.text:
+            return None
         if key not in self._occurrences:
             self._occurrences[key] = [
                 ((m.start(), m.end()), _boundary(self.text, m.start(), m.end()))
