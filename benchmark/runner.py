@@ -2,10 +2,10 @@
 
 A system never runs in troopbench's own process: :func:`run_system` hands
 the documents to a :class:`~benchmark.supervisor.Supervisor`, whose worker
-processes extract and validate them (see :mod:`benchmark.supervisor` for
-timeouts, crashes, signals, the memory limit and Ctrl-C). An exception, a
-timeout, a dead worker, or an output that is not a valid :class:`Prediction`
-on one document is recorded (document, item, message) and the run goes on,
+processes extract them and send back plain JSON that troopbench validates
+(see :mod:`benchmark.supervisor` for timeouts, crashes, signals, the memory
+limit and Ctrl-C). An exception, a timeout, a dead worker, or an output
+that is not a valid :class:`Prediction` on one document is recorded (document, item, message) and the run goes on,
 with nothing predicted for that document (its gold items count as missed);
 invalid items inside an otherwise valid output count as spurious.
 ``fail_fast=True`` stops at the first such error instead.

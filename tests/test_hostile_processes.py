@@ -525,3 +525,42 @@ def test_an_exception_comes_back_as_plain_text_with_its_traceback(mini_gold: Gol
         "ValueError: no model for this one\n"
     )
     assert good.errors == () and good.traceback == ""
+
+
+@linux_only
+def test_no_resource_tracker_is_started(tmp_path: Path) -> None:
+    """Workers are started without multiprocessing: no resource tracker to outlive a run."""
+    code = (
+        "import sys, time\n"
+        f"sys.path[:0] = [{str(Path(__file__).parent)!r}]\n"
+        "import benchmark\n"
+        "from benchmark.runner import run_system\n"
+        "from test_hostile_systems import Clean, documents\n"
+        "from test_hostile_processes import _children_cmdlines\n"
+        "gold = benchmark.load_gold()\n"
+        "from benchmark.supervisor import Supervisor, spec_for\n"
+        "with Supervisor(spec_for(Clean())) as s:\n"
+        "    during = _children_cmdlines()\n"
+        "    list(s.run(documents(gold), [0], timeout=5.0))\n"
+        "print(len(during), sum('resource_tracker' in c for c in during))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    workers, trackers = map(int, done.stdout.split())
+    assert workers >= 1 and trackers == 0
+
+
+def _children_cmdlines() -> list[str]:
+    mine = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if (
+                entry.name.isdigit()
+                and (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == mine
+            ):
+                found.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+        except OSError:
+            continue
+    return found
