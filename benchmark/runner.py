@@ -5,9 +5,10 @@ the documents to a :class:`~benchmark.supervisor.Supervisor`, whose worker
 processes extract them and send back plain JSON that troopbench validates
 (see :mod:`benchmark.supervisor` for timeouts, crashes, signals, the memory
 limit and Ctrl-C). An exception, a timeout, a dead worker, or an output
-that is not a valid :class:`Prediction` on one document is recorded (document, item, message) and the run goes on,
-with nothing predicted for that document (its gold items count as missed);
-invalid items inside an otherwise valid output count as spurious.
+that is not a valid :class:`Prediction` on one document is recorded
+(document, item, message) and the run goes on, with nothing predicted for
+that document (its gold items count as missed); invalid items inside an
+otherwise valid output count as spurious.
 ``fail_fast=True`` stops at the first such error instead.
 
 Two things make re-runs and big corpora cheaper, neither changing what is

@@ -492,15 +492,14 @@ def _short(exc: BaseException, limit: int = 500) -> str:
 
 
 def _cancel_alarms() -> None:
-    """Cancel any alarm or interval timer the system set, so that it cannot fire
-    during the next document (``SIGALRM`` would kill the worker)."""
+    """Cancel any alarm or interval timer the system left running, so that it cannot
+    fire during the next document (``SIGALRM`` would kill the worker). Handlers the
+    system installed are left as they are."""
     if not hasattr(signal, "setitimer"):
         return
     with contextlib.suppress(Exception):
         for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
-        for signum in (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF):
-            signal.signal(signum, signal.SIG_DFL)
 
 
 # ------------------------------------------------------------------ the parent's reading
@@ -1443,7 +1442,8 @@ class Supervisor:
             except Garbage as exc:
                 garbage = f"worker sent garbage on its pipe: {exc}"
                 break
-            worker.inflight.pop(index)
+            sent = worker.inflight.pop(index)
+            result = replace(result, seconds=min(result.seconds, time.monotonic() - sent))
             if not worker.inflight:
                 worker.exclusive = False
             if result.status == "memory" and not self.memory_limit:
