@@ -197,11 +197,17 @@ def _print_problems(problems: Sequence[str], results: Path) -> None:
 
 def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
     """Write LEADERBOARD.md and its plots; the problems found are printed and returned."""
-    from benchmark.atomic import write_text_atomic
+    from benchmark.atomic import write_texts_atomic
 
     files, problems = _leaderboard_files(gold, args)
-    for path, text in files.items():
-        write_text_atomic(path, text)
+    try:  # the leaderboard and its plots: all or none
+        write_texts_atomic(files)
+    except OSError as exc:
+        raise WriteFailed(
+            f"cannot write {exc.filename or args.leaderboard}: {exc.strerror or exc}; "
+            "the leaderboard and its plots were left as they were"
+        ) from None
+    for path in files:
         print(f"wrote {path}")
     _print_problems(problems, args.results)
     return problems

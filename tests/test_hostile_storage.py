@@ -416,3 +416,17 @@ def test_an_unknown_doc_id_among_many_is_one_short_line(tmp_path: Path) -> None:
     (error,) = loaded.errors
     assert len(str(error)) < 300  # it listed every known id: 6,000 characters
     assert "and 245 more" in error.message
+
+
+def test_a_leaderboard_that_cannot_be_written_is_one_line(
+    perfect: dict[str, Any], mini_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path / "results", "perfect", perfect)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    argv = _cli(tmp_path, mini_copy, "leaderboard", "--bootstrap", "100", "--trials", "100")
+    argv[argv.index("--leaderboard") + 1] = str(tmp_path / "afile" / "LEADERBOARD.md")
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the leaderboard and its plots were left as they were" in err[0]
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
