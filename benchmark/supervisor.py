@@ -746,7 +746,8 @@ def _die_with_parent(parent: int) -> None:
 def _start_guardian(tmp: str, close: Sequence[int]) -> int:
     """Fork a guardian: once this worker is gone (however it went), it kills the
     worker's process group (whatever the system started) and removes the worker's
-    temporary folder. It leads a group of its own, so that it outlives that kill."""
+    temporary folder (and the run's, once empty). It leads a group of its own, so
+    that it outlives that kill."""
     group = os.getpgrp()
     worker = os.getpid()
     read_end, write_end = os.pipe()  # not inherited by a system's subprocesses
@@ -768,6 +769,8 @@ def _start_guardian(tmp: str, close: Sequence[int]) -> int:
         with contextlib.suppress(OSError):
             os.killpg(group, signal.SIGKILL)
         shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the run's folder, once no worker uses it
+            os.rmdir(os.path.dirname(tmp))
     finally:
         os._exit(0)
 

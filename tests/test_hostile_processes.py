@@ -151,10 +151,12 @@ def test_nothing_outlives_an_interrupted_or_killed_troopbench(
         process.kill()  # no cleanup code runs in troopbench: the guardians do it
         process.wait(timeout=10)
     assert _wait_gone(pids) == []
+    run_folder = folder.parent.parent
+    assert run_folder.name.startswith("troopbench-run-")
     deadline = time.monotonic() + 5
-    while folder.exists() and time.monotonic() < deadline:
+    while run_folder.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not folder.exists()
+    assert not folder.exists() and not run_folder.exists()
 
 
 def _started_under(root: Path) -> list[int]:
