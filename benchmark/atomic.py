@@ -95,7 +95,8 @@ def claim_folder(folder: Path, marker: str, allowed: frozenset[str] = frozenset(
     the folders it writes (or, if given, only entries named in ``allowed``); never a
     symbolic link, never a file. The marker is written. Raises :class:`UnsafeOutput`
     with a one-line reason: a folder of someone else's files (a checkout, a home
-    folder) is never written over."""
+    folder) is never written over. A folder that cannot be created raises the
+    :class:`OSError` that says why."""
     if folder.is_symlink():
         raise UnsafeOutput(f"{folder} is a symbolic link; give a real folder")
     if folder.exists() and not folder.is_dir():
@@ -110,10 +111,7 @@ def claim_folder(folder: Path, marker: str, allowed: frozenset[str] = frozenset(
                     f"{folder} holds files troopbench did not write there ({shown}); "
                     "give a new or empty folder"
                 )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UnsafeOutput(f"{folder}: cannot be created: {exc.strerror}") from None
+    folder.mkdir(parents=True, exist_ok=True)  # an OSError says why it cannot be
     write_text_atomic(
         folder / marker,
         "This folder was written by troopbench; its files may be replaced by the next run.\n",

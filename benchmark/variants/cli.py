@@ -177,8 +177,14 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
 
         try:
             paths = write(variant, args.write)
-        except (UnsafeOutput, OSError) as exc:
+        except UnsafeOutput as exc:
             print(f"troopbench variants: --write: {exc}; nothing was written", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(
+                f"troopbench variants: --write: cannot write {args.write}: {exc.strerror}",
+                file=sys.stderr,
+            )
             return 2
         for path in paths:
             print(f"wrote {path}")
