@@ -170,7 +170,8 @@ def _leaderboard_files(
 
     # checked results files, intervals, tests and tiers are kept in the cache folder,
     # keyed by their inputs (benchmark.statcache)
-    with caching(None if getattr(args, "no_cache", False) else default_cache_dir()):
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
         loaded = load_results(args.results, gold.sha256, units)
         text, svgs = build(
             loaded,
