@@ -8,15 +8,15 @@ variant document and registry, so results scored against variants made by
 another gold, another transformation version or another faker are stale.
 
 Every variant of a document differs from the original and from every other
-variant of it: variants are made in a fixed order (seed by seed, the
-transformations in :data:`TRANSFORMATIONS` order within a seed), and one
-whose text repeats the original or an earlier variant draws again
-(``redraw`` 1, 2, … up to :data:`REDRAWS`: another, independent draw for the
-same seed, deterministic like the first). A seed that finds no new text in
-:data:`REDRAWS` draws is left out, and the suite says so
-(:attr:`Suite.shortfalls`): it counts the variants it has. Variant ``s`` of a
-transformation therefore depends on the variants before it in that order,
-never on how many seeds the suite has.
+variant of it, in its text or its dct (what a system receives): variants are
+made in a fixed order (seed by seed, the transformations in
+:data:`TRANSFORMATIONS` order within a seed), and one that repeats the
+original or an earlier variant draws again (``redraw`` 1, 2, … up to
+:data:`REDRAWS`: another, independent draw for the same seed, deterministic
+like the first). A seed that finds no new variant in :data:`REDRAWS` draws
+is left out, and the suite says so (:attr:`Suite.shortfalls`): it counts the
+variants it has. Variant ``s`` of a transformation therefore depends on the
+variants before it in that order, never on how many seeds the suite has.
 
 Each variant carries its own registry (the ``names`` transformation renames
 people), so the suite is scored variant by variant with that registry
@@ -129,6 +129,12 @@ def _variant(gold: Gold, doc_id: str, name: str, seed: int, redraw: int) -> Vari
     return Variant(doc_id, name, seed, Source(gold_doc, registry), redraw)
 
 
+def _what_systems_see(gold_doc: GoldDocument) -> tuple[str, str]:
+    """What makes two variants distinct: the text and the dct (all a system receives but
+    the id and what follows from the text)."""
+    return gold_doc.document.text, gold_doc.document.dct.isoformat()
+
+
 class _Series:
     """The distinct variants of one document, made in the suite's order (module doc) as far
     as they were asked for."""
@@ -136,7 +142,7 @@ class _Series:
     def __init__(self, gold: Gold, doc_id: str) -> None:
         self.gold = gold
         self.doc_id = doc_id
-        self.seen = {gold.documents[doc_id].document.text}
+        self.seen = {_what_systems_see(gold.documents[doc_id])}
         self.made: dict[tuple[str, int], Variant | None] = {}
         self.seeds = 0
 
@@ -150,8 +156,9 @@ class _Series:
     def _distinct(self, name: str, seed: int) -> Variant | None:
         for redraw in range(REDRAWS):
             v = _variant(self.gold, self.doc_id, name, seed, redraw)
-            if v.gold.document.text not in self.seen:
-                self.seen.add(v.gold.document.text)
+            seen = _what_systems_see(v.gold)
+            if seen not in self.seen:
+                self.seen.add(seen)
                 return v
         return None
 
