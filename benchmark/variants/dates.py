@@ -633,8 +633,7 @@ def _plan(source: Source, new_dct: dt.date) -> _Plan:
 
 @dataclass(frozen=True)
 class Dates(RewriteStep):
-    """Move the dct by Δ whole weeks; every date, value and explicit date string follows,
-    in the same order."""
+    """Move the dct by Δ whole weeks; every date and value follows, in the same order."""
 
     name: str = "dates"
     version: str = "2"
