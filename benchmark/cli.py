@@ -756,14 +756,14 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         )
     order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
     rows.sort(key=lambda r: order[r[0]])
-    over = f"{len(ca.units)} paragraphs"
+    over, detail, kind = f"{len(ca.units)} paragraphs", "", ""
     if settings.unit == ORIGIN_UNIT_SCHEME:
-        clusters = len(resampling_counts(ca, settings.unit).units)
-        over = f"{clusters} origin paragraphs (clusters of {len(ca.units)} variant paragraphs)"
+        over = f"{len(resampling_counts(ca, settings.unit).units)} origin paragraphs"
+        detail, kind = f"clusters of {len(ca.units)} variant paragraphs; ", "cluster "
     print(
         f"{names[0]} vs {names[1]}: paired approximate randomization over {over} "
-        f"({settings.permutation_trials:,} trials, seed {settings.seed}); "
-        f"F1 with {settings.confidence:.0%} bootstrap intervals "
+        f"({detail}{settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"F1 with {settings.confidence:.0%} {kind}bootstrap intervals "
         f"({settings.bootstrap_trials:,} resamples)"
     )
     headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]

@@ -162,7 +162,9 @@ def _delta(
 
 
 def _plus(value: float) -> str:
-    return f"{round(value, 3) + 0.0:+.3f}"
+    """Signed, 3 decimals; a value that only rounds to 0 keeps its sign ("-0.000": an
+    interval ending there excludes 0)."""
+    return f"{value + 0.0:+.3f}"
 
 
 def _signed(delta: Interval | None) -> str:
