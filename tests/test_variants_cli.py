@@ -71,6 +71,14 @@ def test_variants_refuses_unknown_input(capsys: pytest.CaptureFixture[str]) -> N
     assert "unknown transformation 'shuffle'" in capsys.readouterr().err
 
 
+def test_a_seed_without_a_distinct_variant_is_an_error_naming_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["variants", "900", "names", "1", *GOLD_ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "names gives no variant of 900_00000000000000a1 for seed 1" in err
+
+
 def test_variants_suite_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["variants", "--suite", "--check", "--variant-seeds", "2", *GOLD_ARGS]) == 0
     out = capsys.readouterr().out

@@ -13,6 +13,7 @@ from benchmark.variants.names import INSTALL, FakerMissing
 from benchmark.variants.suite import (
     DEFAULT_SEEDS,
     TRANSFORMATIONS,
+    NoDistinctVariant,
     Suite,
     Variant,
     build_suite,
@@ -150,6 +151,9 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
     except FakerMissing as exc:
         print(f"troopbench: {exc}", file=sys.stderr)
         return 3
+    except NoDistinctVariant as exc:
+        print(f"troopbench variants: {exc.args[0]}", file=sys.stderr)
+        return 2
     problems = validate_variant(variant)
     for p in problems:
         print(f"troopbench variants: {p}", file=sys.stderr)
