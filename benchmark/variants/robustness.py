@@ -52,7 +52,7 @@ from benchmark.stats import (
 from benchmark.units import ORIGIN_UNIT_SCHEME
 from benchmark.variants.ids import parse_variant_id
 from benchmark.variants.names import INSTALL, faker_version, gender_guesser_version
-from benchmark.variants.suite import TRANSFORMATIONS, Suite
+from benchmark.variants.suite import TRANSFORMATIONS
 
 DASH = "\u2013"
 
@@ -289,6 +289,76 @@ def insert_section(board: str, section: str) -> str:
     return board.rstrip("\n") + "\n\n" + section
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteFacts:
+    """What the Robustness section needs of the default contrast suite."""
+
+    sha256: str
+    variants: int
+    seeds: int
+    units: tuple[str, ...]  # the variants' unit ids
+    faker: str  # faker's version
+    articles: int = 0
+    distinct: int = 0  # variants that differ in text or dct from every other
+    shortfalls: tuple[str, ...] = ()  # Shortfall.line() of each
+    gender_guesser: str = ""  # gender-guesser's version
+
+
+#: The code a suite is built by (its facts are kept by the sources of these modules; a
+#: package stands for every file in its folder, so every transformation is in).
+_SUITE_CODE = (
+    "benchmark.variants",
+    "benchmark.gold",
+    "benchmark.units",
+    "benchmark.corpus",
+)
+
+
+def suite_facts(gold: Gold) -> SuiteFacts | None:
+    """The default suite's facts, or None (said on stderr) when faker is missing.
+
+    Building the suite takes seconds; its facts are determined by the gold, the
+    number of seeds, the code that builds it and faker's version, so they are
+    kept in the cache folder under those while caching is on
+    (:func:`benchmark.statcache.remember`).
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from benchmark.statcache import remember
+    from benchmark.units import corpus_units
+    from benchmark.variants.cli import load_suite
+    from benchmark.variants.suite import DEFAULT_SEEDS
+
+    try:
+        faker = package_version("faker")
+        guesser = package_version("gender-guesser")
+    except PackageNotFoundError:
+        faker = guesser = ""
+
+    def build() -> SuiteFacts | None:
+        suite = load_suite(gold)
+        if suite is None:
+            return None
+        units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
+        return SuiteFacts(
+            suite.sha256,
+            len(suite.variants),
+            suite.seeds,
+            tuple(units),
+            faker_version(),
+            len(suite.gold.documents),
+            len({(v.gold.document.text, v.gold.document.dct) for v in suite}),
+            tuple(s.line() for s in suite.shortfalls),
+            gender_guesser_version(),
+        )
+
+    if not faker:
+        return build()  # says what is missing; nothing kept
+    key = (gold.sha256, DEFAULT_SEEDS, faker, guesser)
+    return remember("suite-facts", key, _SUITE_CODE, build)
+
+
 def robustness_for(
     board: str,
     results_dir: Path,
@@ -302,10 +372,9 @@ def robustness_for(
     from benchmark.leaderboard import load_results, read_notes, restrict
     from benchmark.signature import current_signature
     from benchmark.units import corpus_units
-    from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir, contrast_settings
 
-    suite = load_suite(gold)
+    suite = suite_facts(gold)
     if suite is None:
         section = (
             "## Robustness\n\nThe contrast suite cannot be built here: "
@@ -313,13 +382,12 @@ def robustness_for(
         )
         return insert_section(board, section)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
-    variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
     contrast_stats = contrast_settings(settings)
     originals = load_results(results_dir, gold.sha256, units)
     contrast = load_results(
         contrast_dir(results_dir),
         suite.sha256,
-        variant_units,
+        suite.units,
         reference=current_signature(suite.sha256, contrast_stats).to_dict(),
     )
     if only:
@@ -331,18 +399,16 @@ def robustness_for(
     return insert_section(board, section)
 
 
-def suite_line(suite: Suite, clusters: int) -> str:
+def suite_line(suite: SuiteFacts, clusters: int) -> str:
     """What the suite is: its distinct variants (and shortfalls), the cluster unit, its hash."""
-    distinct = len({v.gold.document.text for v in suite})
-    seeds = f"{suite.seeds} seeds"
     line = (
-        f"Suite: {len(suite.variants)} variants ({', '.join(TRANSFORMATIONS)} x {seeds} x "
-        f"{len(suite.gold.documents)} articles), {distinct} of them distinct"
+        f"Suite: {suite.variants} variants ({', '.join(TRANSFORMATIONS)} x {suite.seeds} "
+        f"seeds x {suite.articles} articles), {suite.distinct} of them distinct"
     )
     if suite.shortfalls:
-        line += " (" + "; ".join(s.line() for s in suite.shortfalls) + ")"
+        line += " (" + "; ".join(suite.shortfalls) + ")"
     return line + (
         f"; resampled in {clusters} clusters, one per paragraph of the articles "
         f"(`unit:{ORIGIN_UNIT_SCHEME}`); suite hash `{suite.sha256[:12]}`, faker "
-        f"{faker_version()}, gender-guesser {gender_guesser_version()}."
+        f"{suite.faker}, gender-guesser {suite.gender_guesser}."
     )
