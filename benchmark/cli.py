@@ -52,7 +52,13 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    return load_gold_or_report(args)
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+
+    # gold files whose content passed the schema before are not validated again
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        return load_gold_or_report(args)
 
 
 # ---------------------------------------------------------------- commands

@@ -197,13 +197,29 @@ def _seed_problems(seeds_dir: Path) -> list[Problem]:
 
 
 def _schema_problems(file: str, data: Any, definition: str) -> list[Problem]:
+    """The schema's complaints about ``data``. While statistics are cached (the
+    command line), content that passed this schema before (the same canonical JSON
+    and the same schema code: :func:`benchmark.statcache.check_mark`) is not
+    validated again."""
+    from benchmark.statcache import check_mark, set_mark
+
+    mark = check_mark(f"gold-schema:{definition}", _canonical(data), _SCHEMA_CODE)
+    if mark is not None and mark.exists():
+        return []
     validator = schema_validator("gold", definition)
-    return [
+    problems = [
         Problem(file, json_pointer(err.absolute_path), err.message)
         for err in sorted(
             validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
         )
     ]
+    if mark is not None and not problems:
+        set_mark(mark)
+    return problems
+
+
+#: The code a gold file's schema check depends on.
+_SCHEMA_CODE = ("benchmark.schemas",)
 
 
 # ---------------------------------------------------------------- semantic checks

@@ -128,6 +128,11 @@ def md_text(value: object, limit: int = 80) -> str:
     return text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
 
 
+#: id(results data) -> (that data, its UnitCounts): the most recent ones, oldest first.
+_UNIT_COUNTS: dict[int, tuple[Mapping[str, Any], UnitCounts]] = {}
+_UNIT_COUNTS_KEPT = 64
+
+
 @dataclass(frozen=True, slots=True)
 class ResultEntry:
     """One readable results file."""
@@ -175,8 +180,18 @@ class ResultEntry:
         return f"{tokens:,.0f} tok, {seconds:.1f} s"
 
     def unit_counts(self) -> UnitCounts:
-        """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
-        return UnitCounts.from_results(self.data)
+        """Per-unit counts of the attempted layers; ValueError when absent or malformed.
+        Built once per results data in this process (the tables and the Robustness
+        section ask for them per layer)."""
+        key = id(self.data)
+        known = _UNIT_COUNTS.get(key)
+        if known is not None and known[0] is self.data:
+            return known[1]
+        counts = UnitCounts.from_results(self.data)
+        _UNIT_COUNTS[key] = (self.data, counts)
+        while len(_UNIT_COUNTS) > _UNIT_COUNTS_KEPT:
+            _UNIT_COUNTS.pop(next(iter(_UNIT_COUNTS)))
+        return counts
 
     def stale_reason(
         self, reference: Mapping[str, Any], units: Sequence[str] | None = None

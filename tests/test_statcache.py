@@ -208,3 +208,25 @@ def test_a_results_file_is_checked_again_when_its_bytes_change(tmp_path: Path) -
         entry, problem = read_entry(path)
     assert entry is None
     assert "edited" in problem
+
+
+def test_gold_content_that_changed_is_validated_again(tmp_path: Path) -> None:
+    """Under caching, a gold file's schema check is skipped only for content that passed
+    it before; an edit that breaks the schema is reported as without caching."""
+    from benchmark.gold import GoldError, load_gold
+
+    gold_dir = tmp_path / "gold"
+    shutil.copytree(ROOT / "gold", gold_dir)
+    with statcache.caching(tmp_path / "cache"):
+        assert load_gold(gold_dir).documents
+        marks = list((tmp_path / "cache" / "stats" / "checked").rglob("*"))
+        assert any(m.is_file() for m in marks)
+        first = sorted(p for p in gold_dir.glob("*.json") if p.name != "entities.json")[0]
+        data = json.loads(first.read_text(encoding="utf-8"))
+        data["unexpected_field"] = 1
+        first.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.raises(GoldError) as cached:
+            load_gold(gold_dir)
+    with pytest.raises(GoldError) as plain:
+        load_gold(gold_dir)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in plain.value.problems]
