@@ -459,8 +459,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                             f"from the cache ({cache.directory})",
                             file=sys.stderr,
                         )
-                    for error in outcome.errors:
-                        print(f"  recorded: {error}", file=sys.stderr)
+                    _print_errors(outcome.errors, "  recorded: ")
+                    for doc_id, trace in outcome.tracebacks.items():
+                        if args.traceback:
+                            print(f"  traceback of {info.name} on {doc_id}:", file=sys.stderr)
+                            for line in trace.rstrip("\n").splitlines():
+                                print(f"    {line}", file=sys.stderr)
+                    if outcome.tracebacks and not args.traceback:
+                        print(
+                            f"  ({info.name} raised on {len(outcome.tracebacks)} document(s); "
+                            "--traceback prints the whole traceback from the worker)",
+                            file=sys.stderr,
+                        )
+                    rejected = [e for e in outcome.errors if e.pointer]
+                    if rejected:
+                        print(
+                            f"troopbench: {info.name} predicted {len(rejected)} item(s) outside "
+                            "the prediction format (listed above; each counts as spurious)",
+                            file=sys.stderr,
+                        )
+                        status = max(status, EXIT_INVALID)
                     exchanges = outcome.exchanges if outcome.usage else ()
                     _write_run(
                         results_dir, info.name, outcome.predictions, score(outcome), exchanges
@@ -564,11 +582,20 @@ SHOWN_PROBLEMS = 100
 LARGE_INPUT = 100_000
 
 
-def _print_errors(errors: Sequence[object]) -> None:
-    for error in errors[:SHOWN_PROBLEMS]:
-        print(f"  {error}", file=sys.stderr)
-    if len(errors) > SHOWN_PROBLEMS:
-        print(f"  ... and {len(errors) - SHOWN_PROBLEMS} more", file=sys.stderr)
+def _print_errors(errors: Sequence[Any], prefix: str = "  ") -> None:
+    """Each problem once: the same message on several items is printed once, with a
+    count; at most :data:`SHOWN_PROBLEMS` messages, the rest counted."""
+    groups: dict[str, list[Any]] = {}
+    for error in errors:
+        groups.setdefault(getattr(error, "message", str(error)), []).append(error)
+    for same in list(groups.values())[:SHOWN_PROBLEMS]:
+        print(f"{prefix}{same[0]}", file=sys.stderr)
+        if len(same) > 1:
+            more = f"{' ' * len(prefix)}  ... and {len(same) - 1} more with this message"
+            print(more, file=sys.stderr)
+    rest = sum(len(same) for same in list(groups.values())[SHOWN_PROBLEMS:])
+    if rest:
+        print(f"{prefix}... and {rest} more", file=sys.stderr)
 
 
 def _progress(total: int, label: str, unit: str = "it") -> Any:
@@ -914,6 +941,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
+    p.add_argument(
+        "--traceback",
+        action="store_true",
+        help="print the whole traceback from the worker for each document whose extract "
+        "raised (the recorded error names the innermost line of the system's own code)",
+    )
     p.add_argument(
         "--memory-limit",
         type=int,

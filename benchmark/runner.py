@@ -115,6 +115,8 @@ class RunOutcome:
     usage: Mapping[str, Usage] = field(default_factory=dict)
     exchanges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
+    #: doc_id → the whole traceback from the worker, for documents whose extract raised
+    tracebacks: Mapping[str, str] = field(default_factory=dict)
 
 
 def attempted_layers(system: Extractor) -> tuple[str, ...]:
@@ -244,6 +246,7 @@ def run_system(
         usage,
         {doc: ex for doc, ex in exchanges.items() if ex},
         dict(info.options),
+        {documents[i].doc_id: done[i].traceback for i in done if done[i].traceback},
     )
 
 

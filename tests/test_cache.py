@@ -281,18 +281,19 @@ def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
         data.pop("date", None)
         return data
 
-    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 0
+    # Counting predicts one invalid item on purpose: each run writes its files and exits 1
+    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 1
     assert not env_cache.exists()
     uncached = scored()
-    assert _cli(tmp_path, mini_copy, "Counting") == 0  # the CLI caches by default
+    assert _cli(tmp_path, mini_copy, "Counting") == 1  # the CLI caches by default
     assert len(list(env_cache.rglob("*.json"))) == 2
-    assert _cli(tmp_path, mini_copy, "Counting") == 0
+    assert _cli(tmp_path, mini_copy, "Counting") == 1
     assert set(calls(Counting()).values()) == {2}  # the third run extracted nothing
     assert scored() == uncached
-    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 0
+    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 1
     assert set(calls(Counting()).values()) == {3}  # bypassed
     other = tmp_path / "other-cache"
-    assert _cli(tmp_path, mini_copy, "Counting", "--cache-dir", str(other)) == 0
+    assert _cli(tmp_path, mini_copy, "Counting", "--cache-dir", str(other)) == 1
     assert len(list(other.rglob("*.json"))) == 2  # --cache-dir wins over the variable
     assert set(calls(Counting()).values()) == {4}
     assert scored() == uncached
