@@ -92,12 +92,20 @@ def cmd_systems(args: argparse.Namespace) -> int:
             i.version if i.available else "unavailable",
             ",".join(i.layers) or "-",
             i.exposure if i.available else "-",
-            i.note,
+            plain_text(i.note),
         ]
         for i in describe_systems()
     ]
     print(tabulate(rows, ["name", "version", "layers", "exposure", "notes"], tablefmt="simple"))
     return EXIT_OK
+
+
+def plain_text(note: str) -> str:
+    """A docstring line without its reST markup: ``x``, `x` and :role:`x` become x."""
+    import re
+
+    note = re.sub(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`", r"\1", note)
+    return re.sub(r"``([^`]+)``|`([^`]+)`", lambda m: m.group(1) or m.group(2), note)
 
 
 def _stats_args(parser: argparse.ArgumentParser) -> None:
@@ -164,11 +172,15 @@ def _leaderboard_files(
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
-    loaded = load_results(args.results, gold.sha256, units)
+    baselines = _baselines(args)
+    loaded = load_results(args.results, gold.sha256, units, baselines=baselines)
+    notes_file = args.results / "NOTES.md"
+    if not notes_file.is_file() and baselines is not None:
+        notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
     text, svgs = build(
         loaded,
         current_signature(gold.sha256, settings).line(),
-        read_notes(args.results / "NOTES.md"),
+        read_notes(notes_file),
         None if only else links,
         settings,
         only,
@@ -181,6 +193,15 @@ def _leaderboard_files(
         return files, loaded.problems()
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
     return files, loaded.problems()
+
+
+def _baselines(args: argparse.Namespace) -> Path | None:
+    """The built-in systems' committed results, with ``--with-baselines``."""
+    if not getattr(args, "with_baselines", False):
+        return None
+    from benchmark.corpus import baseline_results_dir
+
+    return baseline_results_dir()
 
 
 def _print_problems(problems: Sequence[str], results: Path) -> None:
@@ -488,8 +509,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         for sup in supervisors:
             sup.close()
-    if not args.no_leaderboard:
+    if args.no_leaderboard:
+        return status
+    if args.leaderboard.is_file() or args.leaderboard_rebuild or args.with_baselines:
         _rebuild_leaderboard(gold, args)  # problems with other results files are printed
+    else:
+        print(
+            f"(no {args.leaderboard} here, so none was written: `troopbench leaderboard "
+            "--with-baselines` ranks your results beside the built-in systems)",
+            file=sys.stderr,
+        )
     return status
 
 
@@ -564,7 +593,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             exposure=exposure,
         )
     _write_run(results_dir, args.name, loaded.documents, results)
-    if args.leaderboard_rebuild:
+    if args.leaderboard_rebuild or args.with_baselines:
         _rebuild_leaderboard(gold, args)
     if loaded.errors:
         print(
@@ -663,15 +692,23 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None, str]:
+def _load_entry(
+    results_dir: Path, name: str, baselines: Path | None = None
+) -> tuple[dict[str, object] | None, str]:
     """A results file by system name (or path), checked as the leaderboard checks it;
-    (data, problem)."""
+    (data, problem). A name with no file in ``results_dir`` is looked up in
+    ``baselines`` (the built-in systems' committed results), and said so."""
     from benchmark.leaderboard import read_entry
     from benchmark.runner import results_path
 
     path = Path(name)
     if not (name.endswith(".json") and path.is_file()):
         path = results_path(results_dir, name)
+        if not path.is_file() and baselines is not None:
+            packaged = results_path(baselines, name)
+            if packaged.is_file():
+                print(f"({name}: the committed results of the built-in system)", file=sys.stderr)
+                path = packaged
     if not path.is_file():
         return None, f"no results file {path}"
     entry, problem = read_entry(path)
@@ -693,13 +730,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for part, results_dir in _suite_dirs(args):
         if args.suite == "all":
             print(f"suite: {part}")
-        status = max(status, _compare(args, results_dir))
+        status = max(status, _compare(args, results_dir, part == "original"))
     return status
 
 
-def _compare(args: argparse.Namespace, results_dir: Path) -> int:
+def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False) -> int:
     from tabulate import tabulate
 
+    from benchmark.corpus import baseline_results_dir
     from benchmark.layers import LAYERS
     from benchmark.leaderboard import signature_differences
     from benchmark.scoring import PRIMARY
@@ -712,9 +750,11 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         primary_statistic,
     )
 
+    # the built-in systems' committed results serve a name with no file here
+    baselines = baseline_results_dir() if packaged else None
     loaded = []
     for name in (args.a, args.b):
-        data, problem = _load_entry(results_dir, name)
+        data, problem = _load_entry(results_dir, name, baselines)
         if data is None:
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -926,6 +966,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="folder of the leaderboard's SVG plots (default: docs/leaderboard beside it)",
         )
+        p.add_argument(
+            "--with-baselines",
+            action="store_true",
+            help="rank the built-in systems' committed results (packaged with troopbench) "
+            "beside yours; a results file of yours with the same name wins",
+        )
 
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
@@ -962,7 +1008,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace results written by a system from another source (entry point or "
         "module:attr) under the same name",
     )
-    p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
+    p.add_argument(
+        "--no-leaderboard",
+        action="store_true",
+        help="do not rebuild LEADERBOARD.md (by default it is rebuilt where one exists)",
+    )
+    p.add_argument(
+        "--leaderboard-rebuild",
+        action="store_true",
+        help="write LEADERBOARD.md and its plots even where there is none yet",
+    )
     p.add_argument(
         "--jobs",
         "-j",

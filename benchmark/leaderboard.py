@@ -291,6 +291,7 @@ def load_results(
     gold_hash: str,
     units: Sequence[str] | None = None,
     reference: Mapping[str, Any] | None = None,
+    baselines: Path | None = None,
 ) -> LoadedResults:
     """Read every ``*.json`` in ``results_dir``; sort out incomparable and broken ones.
 
@@ -298,6 +299,8 @@ def load_results(
     (default: the current signature for ``gold_hash``) and it has per-unit
     counts for the current unit ids (``units``). Unreadable, invalid or
     hand-edited files, and two files for one system name, are broken.
+    ``baselines``: a second folder (the built-in systems' committed results)
+    whose systems are added unless ``results_dir`` has a file of that name.
     """
     if reference is None:
         reference = current_signature(gold_hash).to_dict()
@@ -311,6 +314,12 @@ def load_results(
             broken.append((path.name, problem))
         else:
             entries.append(entry)
+    if baselines is not None and baselines.resolve() != results_dir.resolve():
+        own = {path.name for path in results_dir.glob("*.json")}
+        for path in sorted(baselines.glob("*.json")):
+            entry, _ = read_entry(path)
+            if path.name not in own and entry is not None:
+                entries.append(entry)
     by_name: dict[str, list[ResultEntry]] = {}
     for entry in entries:
         by_name.setdefault(entry.name, []).append(entry)

@@ -33,10 +33,12 @@ from functools import cache
 from typing import Any
 
 from benchmark.gold import RegistryEntry
+from benchmark.install import as_installed
 from benchmark.variants.base import RewriteStep, TransformError, draw, word_pattern
 from benchmark.variants.core import Edit, Rewrite, Source, apply_edits, registry_following
 
-INSTALL = 'pip install "troopbench[variants]"'
+#: The command that installs faker here (:func:`benchmark.install.as_installed`).
+INSTALL = as_installed('pip install "troopbench[variants]"')
 FAKER_PIN = "40.54.0"
 PARTICLES = frozenset({"al", "Al", "el", "El", "Abu", "Abdul", "bin", "ibn", "bint"})
 ARABIC_PARTICLES = PARTICLES
@@ -55,7 +57,10 @@ def _faker() -> Any:
     try:
         import faker
     except ImportError as exc:
-        raise FakerMissing(f"the names transformation needs faker: {INSTALL}") from exc
+        raise FakerMissing(
+            f"the names transformation needs faker, which is not installed here; "
+            f"install it with: {INSTALL}"
+        ) from exc
     return faker
 
 
