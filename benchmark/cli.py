@@ -226,6 +226,24 @@ def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
     return problems
 
 
+def _print_per_document(evaluation: Any) -> None:
+    """The primary P/R/F1 of each document and layer (a corpus total can hide that one
+    document scores far below the others)."""
+    from tabulate import tabulate
+
+    from benchmark.report import primary_score
+    from benchmark.scoring import PRIMARY
+
+    rows = []
+    for layer in evaluation.attempted:
+        for doc_id, counts in sorted(evaluation.per_doc[layer].items()):
+            score = primary_score(layer, counts)
+            rows.append([doc_id, layer, PRIMARY[layer], score.precision, score.recall, score.f1])
+    if rows:
+        print("per document:")
+        print(tabulate(rows, ["document", "layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
+
+
 def _print_summary(results: dict[str, object]) -> None:
     from tabulate import tabulate
 
@@ -449,13 +467,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = _suite_parts(args, gold)
         if parts is None:
             return EXIT_UNAVAILABLE
-        for sup in supervisors:
+        for k, sup in enumerate(supervisors, 1):
             info = sup.info
             try:
                 for part, documents, score, results_dir in parts:
                     print(
-                        f"running {info.name} {info.version} on {len(documents)} {part} "
-                        f"documents (worker started in {sup.start_seconds:.2f} s)",
+                        f"system {k} of {len(supervisors)}: running {info.name} {info.version} "
+                        f"on {len(documents)} {part} documents "
+                        f"(worker started in {sup.start_seconds:.2f} s)",
                         file=sys.stderr,
                     )
                     try:
@@ -593,6 +612,8 @@ def cmd_score(args: argparse.Namespace) -> int:
             exposure=exposure,
         )
     _write_run(results_dir, args.name, loaded.documents, results)
+    if suite is None:
+        _print_per_document(evaluation)
     if args.leaderboard_rebuild or args.with_baselines:
         _rebuild_leaderboard(gold, args)
     if loaded.errors:

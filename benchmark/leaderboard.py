@@ -38,7 +38,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add
@@ -607,6 +607,17 @@ def _exposure_paragraph() -> str:
 PREAMBLE = "preamble"
 
 
+def without_mentions(text: str, names: Iterable[str]) -> str:
+    """``text`` without the paragraphs that name any of ``names`` (a filtered view of
+    the leaderboard keeps no commentary about the systems it leaves out)."""
+    names = sorted(names)
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    kept = [p for p in re.split(r"\n\s*\n", text) if not pattern.search(p)]
+    return "\n\n".join(kept).strip()
+
+
 def read_notes(path: Path) -> dict[str, str]:
     """Layer → commentary paragraph(s) from ``results/NOTES.md`` (may be absent).
 
@@ -777,7 +788,11 @@ def build(
     ``only``: keep the results of these exposures alone (:func:`restrict`).
     """
     if only:
+        everyone = {e.name for e in (*results.current, *results.stale)}
         results = restrict(results, only)
+        shown = {e.name for e in (*results.current, *results.stale)}
+        notes = {k: without_mentions(v, everyone - shown) for k, v in notes.items()}
+        notes = {k: v for k, v in notes.items() if v}
     board = build_board(results, settings)
     text = render(results, signature_line, notes, plot_links, settings, board, only)
     return text, render_plots(board)

@@ -265,7 +265,7 @@ def robustness_for(
     """``board`` (LEADERBOARD.md text) with its Robustness section, from ``results_dir`` and
     ``results_dir/contrast``; ``only``: the systems of these exposures alone, as the
     board above it (:func:`benchmark.leaderboard.restrict`)."""
-    from benchmark.leaderboard import load_results, read_notes, restrict
+    from benchmark.leaderboard import load_results, read_notes, restrict, without_mentions
     from benchmark.units import corpus_units
     from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir
@@ -281,12 +281,16 @@ def robustness_for(
     variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
     originals = load_results(results_dir, gold.sha256, units)
     contrast = load_results(contrast_dir(results_dir), suite.sha256, variant_units)
+    everyone = {e.name for e in (*originals.current, *originals.stale)}
     if only:
         originals, contrast = restrict(originals, only), restrict(contrast, only)
+    shown = {e.name for e in (*originals.current, *originals.stale)}
     line = (
         f"Suite: {len(suite.variants)} variants ({', '.join(TRANSFORMATIONS)} x "
         f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
         f"`{suite.sha256[:12]}`, faker {faker_version()}."
     )
     note = read_notes(results_dir / "NOTES.md").get("robustness")
+    if note and only:  # no commentary about the systems the filtered view leaves out
+        note = without_mentions(note, everyone - shown) or None
     return insert_section(board, render_section(originals, contrast, line, settings, note))
