@@ -255,6 +255,52 @@ def insert_section(board: str, section: str) -> str:
     return board.rstrip("\n") + "\n\n" + section
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedSuite:
+    """What the contrast results say about the suite they were scored on: enough to
+    render the Robustness section without generating a variant (nor needing faker)."""
+
+    sha256: str
+    seeds: int
+    documents: int
+    faker: str
+    units: tuple[str, ...]
+
+
+def recorded_suite(folder: Path, gold_hash: str) -> RecordedSuite | None:
+    """The suite of the contrast results in ``folder`` scored against ``gold_hash``:
+    its hash, seeds, size and faker version from their ``suite`` blocks, and the
+    variants' unit ids from their per-unit counts. When files disagree, the suite of
+    most files wins (ties: the alphabetically first hash); the others show as stale.
+    None when no readable file is for this gold."""
+    from benchmark.leaderboard import read_entry
+
+    found: dict[str, list[RecordedSuite]] = {}
+    for path in sorted(folder.glob("*.json")):
+        entry, _ = read_entry(path)
+        block = entry.data.get("suite") if entry is not None else None
+        if entry is None or not isinstance(block, Mapping):
+            continue
+        if block.get("gold_hash") != gold_hash or not isinstance(block.get("hash"), str):
+            continue
+        try:
+            units = entry.unit_counts().units
+            recorded = RecordedSuite(
+                str(block["hash"]),
+                int(block["seeds"]),
+                int(block["documents"]),
+                str(block["faker"]),
+                tuple(units),
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+        found.setdefault(recorded.sha256, []).append(recorded)
+    if not found:
+        return None
+    best = min(found, key=lambda h: (-len(found[h]), h))
+    return found[best][0]
+
+
 def robustness_for(
     board: str,
     results_dir: Path,
@@ -264,31 +310,46 @@ def robustness_for(
 ) -> str:
     """``board`` (LEADERBOARD.md text) with its Robustness section, from ``results_dir`` and
     ``results_dir/contrast``; ``only``: the systems of these exposures alone, as the
-    board above it (:func:`benchmark.leaderboard.restrict`)."""
+    board above it (:func:`benchmark.leaderboard.restrict`).
+
+    The suite's hash, seeds and faker version and the variants' units come from the
+    contrast results themselves (:func:`recorded_suite`), so rendering needs neither
+    faker nor the 200 variants; only when there are no contrast results is the suite
+    generated, to say which systems were not run on it. Whether committed contrast
+    results are those of the current suite is checked by the tests
+    (``tests/test_robustness_rendering.py``) and ``troopbench variants --suite --check``.
+    """
     from benchmark.leaderboard import load_results, read_notes, restrict, without_mentions
     from benchmark.units import corpus_units
-    from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir
 
-    suite = load_suite(gold)
-    if suite is None:
-        section = (
-            "## Robustness\n\nThe contrast suite cannot be built here: "
-            f"{INSTALL}, then `troopbench leaderboard`.\n"
+    recorded = recorded_suite(contrast_dir(results_dir), gold.sha256)
+    if recorded is None:
+        from benchmark.variants.cli import load_suite
+
+        suite = load_suite(gold)
+        if suite is None:
+            section = (
+                "## Robustness\n\nNo contrast results here, and the contrast suite cannot be "
+                f"built without faker; install it with: {INSTALL}, then run a system with "
+                "`--suite contrast` and `troopbench leaderboard`.\n"
+            )
+            return insert_section(board, section)
+        variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
+        recorded = RecordedSuite(
+            suite.sha256, suite.seeds, len(suite.variants), faker_version(), tuple(variant_units)
         )
-        return insert_section(board, section)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
-    variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
     originals = load_results(results_dir, gold.sha256, units)
-    contrast = load_results(contrast_dir(results_dir), suite.sha256, variant_units)
+    contrast = load_results(contrast_dir(results_dir), recorded.sha256, recorded.units)
     everyone = {e.name for e in (*originals.current, *originals.stale)}
     if only:
         originals, contrast = restrict(originals, only), restrict(contrast, only)
     shown = {e.name for e in (*originals.current, *originals.stale)}
     line = (
-        f"Suite: {len(suite.variants)} variants ({', '.join(TRANSFORMATIONS)} x "
-        f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
-        f"`{suite.sha256[:12]}`, faker {faker_version()}."
+        f"Suite: {recorded.documents} variants ({', '.join(TRANSFORMATIONS)} x "
+        f"{recorded.seeds} seeds x {len(gold.documents)} articles), suite hash "
+        f"`{recorded.sha256[:12]}`, faker {recorded.faker}."
     )
     note = read_notes(results_dir / "NOTES.md").get("robustness")
     if note and only:  # no commentary about the systems the filtered view leaves out
