@@ -81,13 +81,10 @@ def pip() -> str:
     """``pip`` when the one on the PATH is this environment's, else ``python -m pip``."""
     found = shutil.which("pip")
     if found is not None:
-        try:
-            if Path(found).resolve().parent == Path(sys.executable).resolve().parent:
-                return "pip"
-            if Path(found).parent == Path(sys.executable).parent:
-                return "pip"
-        except OSError:
-            pass
+        here = {Path(sys.prefix) / "bin", Path(sys.prefix) / "Scripts"}
+        here.add(Path(sys.executable).parent)
+        if Path(found).parent in here:
+            return "pip"
     return f"{shlex.quote(sys.executable)} -m pip"
 
 
@@ -106,8 +103,20 @@ def extra_command(extras: str, editable: bool = False) -> str:
     return f"{pip()} install " + " ".join(f'"{r}"' for r in requirements)
 
 
+_OTHER_INSTALL = re.compile(r"(?<![\w./-])pip install (?!-e \")(?![\"][.\w/-]*\[)")
+
+
 def as_installed(text: str) -> str:
     """``text`` with each ``pip install "troopbench[X]"`` / ``pip install -e ".[X]"``
-    replaced by :func:`extra_command` (other ``pip install`` commands are left
-    as they are: they name packages of the public index)."""
-    return _EXTRA_INSTALL.sub(lambda m: extra_command(m.group(2), bool(m.group(1))), text)
+    replaced by :func:`extra_command`; other ``pip install`` commands (packages of
+    the public index) keep their arguments and get the same ``pip`` (:func:`pip`)."""
+    marked = _EXTRA_INSTALL.sub(lambda m: "\0" + m.group(0), text)
+    parts = marked.split("\0")
+    out = [_OTHER_INSTALL.sub(f"{pip()} install ", parts[0])]
+    for part in parts[1:]:
+        match = _EXTRA_INSTALL.match(part)
+        assert match is not None
+        rest = part[match.end() :]
+        out.append(extra_command(match.group(2), bool(match.group(1))))
+        out.append(_OTHER_INSTALL.sub(f"{pip()} install ", rest))
+    return "".join(out)

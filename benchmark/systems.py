@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -118,7 +119,7 @@ class SystemUnavailable(Exception):
     @property
     def advice(self) -> str:
         """``install it with: <command>`` for a pip command; other advice as it is."""
-        if self.install.startswith(("pip ", "python")) or " -m pip " in self.install:
+        if re.match(r"(?:\S+ -m )?pip install ", self.install):
             return f"install it with: {self.install}"
         return self.install
 
