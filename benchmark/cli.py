@@ -52,7 +52,13 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    return load_gold_or_report(args)
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+
+    # gold files whose content passed the schema before are not validated again
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        return load_gold_or_report(args)
 
 
 # ---------------------------------------------------------------- commands
@@ -172,22 +178,28 @@ def _leaderboard_files(
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
-    baselines = _baselines(args)
-    loaded = load_results(args.results, gold.sha256, units, baselines=baselines)
-    notes_file = args.results / "NOTES.md"
-    if not notes_file.is_file() and baselines is not None:
-        notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
-    text, svgs = build(
-        loaded,
-        current_signature(gold.sha256, settings).line(),
-        read_notes(notes_file),
-        None if only else links,
-        settings,
-        only,
-    )
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
     from benchmark.variants.robustness import robustness_for
 
-    text = robustness_for(text, args.results, gold, settings, only)
+    # checked results files, intervals, tests and tiers are kept in the cache folder,
+    # keyed by their inputs (benchmark.statcache)
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        baselines = _baselines(args)
+        loaded = load_results(args.results, gold.sha256, units, baselines=baselines)
+        notes_file = args.results / "NOTES.md"
+        if not notes_file.is_file() and baselines is not None:
+            notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
+        text, svgs = build(
+            loaded,
+            current_signature(gold.sha256, settings).line(),
+            read_notes(notes_file),
+            None if only else links,
+            settings,
+            only,
+        )
+        text = robustness_for(text, args.results, gold, settings, only)
     files = {args.leaderboard: text}
     if only:
         return files, loaded.problems()
@@ -769,7 +781,9 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
         mean_primary_statistic,
         paired_test,
         primary_statistic,
+        resampling_counts,
     )
+    from benchmark.units import ORIGIN_UNIT_SCHEME
 
     # the built-in systems' committed results serve a name with no file here
     baselines = baseline_results_dir() if packaged else None
@@ -799,7 +813,17 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
     if ca.units != cb.units:
         print("troopbench compare: the results cover different units; re-run both", file=sys.stderr)
         return EXIT_INVALID
+    # the unit the files were scored for: paragraphs, or origin-paragraph clusters (contrast)
+    unit = str(a["signature"]["settings"].get("unit", ""))  # type: ignore[index]
     settings = _stats_settings(args)
+    if unit != settings.unit:
+        import dataclasses
+
+        try:
+            settings = dataclasses.replace(settings, unit=unit)
+        except ValueError as exc:
+            print(f"troopbench compare: {exc}; re-run both systems", file=sys.stderr)
+            return EXIT_INVALID
     rows = []
     statistics = []
     for layer in LAYERS:
@@ -815,7 +839,9 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
     for layer, metric, statistic in statistics:
         ia = confidence_interval(ca, statistic, settings)
         ib = confidence_interval(cb, statistic, settings)
-        test = paired_test(ca, cb, statistic, settings.permutation_trials, settings.seed)
+        test = paired_test(
+            ca, cb, statistic, settings.permutation_trials, settings.seed, settings.unit
+        )
         verdict = "yes" if test.significant(settings.alpha) else "no"
         rows.append(
             [
@@ -830,11 +856,14 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
         )
     order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
     rows.sort(key=lambda r: order[r[0]])
+    over, detail, kind = f"{len(ca.units)} paragraphs", "", ""
+    if settings.unit == ORIGIN_UNIT_SCHEME:
+        over = f"{len(resampling_counts(ca, settings.unit).units)} origin paragraphs"
+        detail, kind = f"clusters of {len(ca.units)} variant paragraphs; ", "cluster "
     print(
-        f"{names[0]} vs {names[1]}: paired approximate randomization over "
-        f"{len(ca.units)} paragraphs "
-        f"({settings.permutation_trials:,} trials, seed {settings.seed}); "
-        f"F1 with {settings.confidence:.0%} bootstrap intervals "
+        f"{names[0]} vs {names[1]}: paired approximate randomization over {over} "
+        f"({detail}{settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"F1 with {settings.confidence:.0%} {kind}bootstrap intervals "
         f"({settings.bootstrap_trials:,} resamples)"
     )
     headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]

@@ -28,30 +28,27 @@ def gold() -> Gold:
 def test_the_committed_contrast_results_are_of_the_current_suite(gold: Gold) -> None:
     """What the leaderboard reads from the results is what the code generates now."""
     pytest.importorskip("faker")
-    from benchmark.units import corpus_units
-    from benchmark.variants.suite import build_suite
+    from benchmark.variants.robustness import suite_facts
 
-    recorded = recorded_suite(contrast_dir(RESULTS), gold.sha256)
+    recorded = recorded_suite(contrast_dir(RESULTS), gold)
     assert recorded is not None
-    suite = build_suite(gold)
-    assert recorded.sha256 == suite.sha256
-    assert recorded.seeds == suite.seeds and recorded.documents == len(suite.variants)
-    assert recorded.units == tuple(corpus_units([(v.doc_id, v.gold.document.text) for v in suite]))
+    assert recorded == suite_facts(gold)
 
 
 def test_recorded_suite_takes_the_suite_of_most_files(tmp_path: Path, gold: Gold) -> None:
-    assert recorded_suite(tmp_path, gold.sha256) is None  # no files
+    assert recorded_suite(tmp_path, gold) is None  # no files
     names = sorted(p.name for p in contrast_dir(RESULTS).glob("*.json"))[:3]
     for name in names:
         shutil.copy(contrast_dir(RESULTS) / name, tmp_path / name)
-    first = recorded_suite(tmp_path, gold.sha256)
+    first = recorded_suite(tmp_path, gold)
     assert first is not None
     # one file of another suite (its block says so) is outvoted
     data = json.loads((tmp_path / names[0]).read_text(encoding="utf-8"))
     data["suite"]["hash"] = "0" * 64
     (tmp_path / names[0]).write_text(json.dumps(data), encoding="utf-8")
-    assert recorded_suite(tmp_path, gold.sha256) == first
-    assert recorded_suite(tmp_path, "another gold") is None
+    assert recorded_suite(tmp_path, gold) == first
+    other = Gold(gold.registry, gold.documents, "another gold")
+    assert recorded_suite(tmp_path, other) is None
 
 
 @pytest.mark.slow
