@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.corpus import Document
+from benchmark.failures import describe
 from benchmark.inputs import BOUNDS, InputError, check_value, loads
 from benchmark.layers import LAYERS
 from benchmark.predictions import (
@@ -187,7 +188,7 @@ class Attempt:
     seconds: float
     usage: Usage | None = None  # of a metered system (extract_metered)
     exchanges: tuple[str, ...] = ()
-    traceback: str = ""  # of an exception extract raised, as the worker formatted it
+    traceback: str = ""  # the whole traceback when the system raised (benchmark.failures)
 
 
 def empty_predictions(doc_id: str, layers: Sequence[str]) -> DocPredictions:
@@ -441,7 +442,14 @@ def _extract(
             return done("memory", None, [("", reason)])
         return done("error", None, [("", f"extract raised {_described(exc)}")])
     except BaseException as exc:  # a system may raise anything, SystemExit included
-        return done("error", None, [("", f"extract raised {_described(exc)}")], _trace(exc))
+        what = "extract_metered" if metered else "extract"
+        try:  # the innermost frame of the system's own code, and the whole traceback
+            failure = describe(exc, system, what, _short(exc))
+            message, trace = failure.message, failure.traceback
+        except BaseException:
+            message, trace = f"{what} raised {_described(exc)}", ""
+        trace = clip(trace.encode("utf-8", "backslashreplace").decode("utf-8"), TRACEBACK_LIMIT)
+        return done("error", None, [("", message)], trace)
     finally:
         _cancel_alarms()
     try:
@@ -453,17 +461,6 @@ def _extract(
 
 #: A traceback sent from a worker keeps at most this many characters.
 TRACEBACK_LIMIT = 20_000
-
-
-def _trace(exc: BaseException) -> str:
-    """The formatted traceback of ``exc`` (in the worker), or "" if it cannot be had."""
-    import traceback
-
-    try:
-        text = "".join(traceback.format_exception(exc))
-        return clip(text.encode("utf-8", "backslashreplace").decode("utf-8"), TRACEBACK_LIMIT)
-    except BaseException:
-        return ""
 
 
 def _text(value: Any) -> str:
