@@ -436,12 +436,10 @@ def _extract(
             exchanges = [_text(x) for x in output.exchanges]
             problems = [("", _text(p)) for p in output.problems]
             output = output.prediction
-    except MemoryError as exc:
-        if memory_limit:
+    except BaseException as exc:  # a system may raise anything, SystemExit included
+        if isinstance(exc, MemoryError) and memory_limit:
             reason = f"memory limit of {memory_limit} MiB exceeded ({_described(exc)})"
             return done("memory", None, [("", reason)])
-        return done("error", None, [("", f"extract raised {_described(exc)}")])
-    except BaseException as exc:  # a system may raise anything, SystemExit included
         what = "extract_metered" if metered else "extract"
         try:  # the innermost frame of the system's own code, and the whole traceback
             failure = describe(exc, system, what, _short(exc))
