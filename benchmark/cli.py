@@ -42,7 +42,19 @@ Paths default to the current directory: results/ and LEADERBOARD.md.
 """
 
 
+def _corpus_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--corpus",
+        default=None,
+        metavar="NAME|DIR",
+        help="the corpus: troopbench (the five articles, the default), a bundled corpus "
+        "(te3-platinum; see `troopbench corpora`), a folder of .tml files, or a corpus folder "
+        "(troopbench import timeml)",
+    )
+
+
 def _gold_args(parser: argparse.ArgumentParser) -> None:
+    _corpus_arg(parser)
     parser.add_argument(
         "--gold", type=Path, default=None, help="gold folder (default: troopbench's own)"
     )
@@ -59,15 +71,29 @@ def _load_gold(args: argparse.Namespace) -> Gold | None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from benchmark.gold import load_gold, validate_gold
+    from benchmark.corpora import CorpusNotFound, load_corpus, resolve_corpus, validate_corpus
+    from benchmark.gold import GoldError
 
-    problems = validate_gold(args.gold, args.seeds)
+    try:
+        info = resolve_corpus(args.corpus)
+        if not info.is_default and (args.gold is not None or args.seeds is not None):
+            raise CorpusNotFound("--gold and --seeds replace troopbench's own corpus, not another")
+    except CorpusNotFound as exc:
+        print(f"troopbench validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GoldError as exc:
+        problems = list(exc.problems)
+    else:
+        problems = validate_corpus(info, args.gold, args.seeds)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
-    gold = load_gold(args.gold, args.seeds)
+    gold = load_corpus(info, args.gold, args.seeds)
+    if not info.is_default:
+        _print_corpus(gold)
+        return EXIT_OK
     n = {
         layer: sum(len(getattr(d, layer)) for d in gold)
         for layer in ("entities", "timexes", "troop_counts", "stances")
@@ -79,6 +105,87 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{n['troop_counts']} troop counts, {n['stances']} stances; gold hash {gold.short_hash}"
     )
     return EXIT_OK
+
+
+def _print_corpus(gold: Gold) -> None:
+    """The summary ``validate`` prints for a corpus other than troopbench's."""
+    from benchmark.layers import LAYERS
+    from benchmark.layers.timexes import timeml_deviation
+
+    corpus = gold.corpus
+    items = ", ".join(
+        f"{sum(len(getattr(d, layer)) for d in gold)} {layer.replace('_', ' ')}"
+        for layer in corpus.layers
+    )
+    print(
+        f"corpus {corpus.name} OK: {len(gold.documents)} documents, {items}; "
+        f"gold hash {gold.short_hash}"
+    )
+    if "timexes" in corpus.layers:
+        values = sorted({t.value for d in gold for t in d.timexes})
+        deviations = [v for v in values if timeml_deviation(v)]
+        where = (
+            f"{len(deviations)} of them listed corpus deviations: {', '.join(deviations)}"
+            if deviations
+            else "all TimeML 1.2.1"
+        )
+        print(f"  timex values: {len(values)} distinct, {where}")
+    for layer in LAYERS:
+        if layer in corpus.pending:
+            print(
+                f"  {layer}: pending (declared, not committed yet): not annotated; "
+                "no system attempting it may run on this corpus"
+            )
+        elif layer not in corpus.layers:
+            print(f"  {layer}: not annotated")
+    if corpus.licence:
+        print(f"  licence: {corpus.licence}")
+    if corpus.citation:
+        print(f"  cite: {corpus.citation}")
+
+
+def cmd_corpora(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from benchmark.corpora import bundled_names, load_corpus
+    from benchmark.gold import GoldError
+
+    rows = []
+    status = EXIT_OK
+    for name in bundled_names():
+        try:
+            gold = load_corpus(name)
+        except GoldError as exc:
+            rows.append(
+                [
+                    name,
+                    "invalid",
+                    "",
+                    "",
+                    f"{len(exc.problems)} problem(s); troopbench validate --corpus {name}",
+                ]
+            )
+            status = EXIT_INVALID
+            continue
+        c = gold.corpus
+        rows.append(
+            [
+                name,
+                len(gold.documents),
+                ",".join(c.layers) + (f" (pending: {','.join(c.pending)})" if c.pending else ""),
+                c.licence.split(" (")[0].split(";")[0],
+                c.title,
+            ]
+        )
+    print(
+        tabulate(
+            rows,
+            ["corpus", "documents", "layers", "licence", "title"],
+            tablefmt="simple",
+            disable_numparse=True,
+        )
+    )
+    return status
 
 
 def cmd_systems(args: argparse.Namespace) -> int:
@@ -884,6 +991,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the gold annotations; list every problem")
     _gold_args(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("corpora", help="list the bundled corpora, their layers and licences")
+    p.set_defaults(func=cmd_corpora)
 
     p = sub.add_parser("systems", help="list registered systems and whether they load here")
     p.set_defaults(func=cmd_systems)
