@@ -29,11 +29,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmark.corpus import DEFAULT_CORPUS, TROOPBENCH, CorpusInfo, default_gold_dir
+from benchmark.corpus import DEFAULT_CORPUS, TROOPBENCH, CorpusInfo, Published, default_gold_dir
 from benchmark.gold import (
     REGISTRY_FILE,
     Gold,
@@ -47,7 +47,7 @@ from benchmark.gold import (
     validate_gold,
 )
 from benchmark.layers import LAYERS
-from benchmark.timeml import read_timeml_file
+from benchmark.timeml import TimexTag, read_timeml_file, write_timeml
 
 MANIFEST = "corpus.json"
 FORMATS = ("timeml", "json")
@@ -83,10 +83,9 @@ def _manifest(path: Path) -> tuple[CorpusInfo | None, list[Problem]]:
     overlays = data.get("overlays", [])
     if not isinstance(overlays, list) or any(x not in OVERLAYS for x in overlays):
         problems.append(Problem(file, "/overlays", f"a list of {', '.join(OVERLAYS)}"))
-    unknown = sorted(
-        set(data)
-        - {"name", "title", "format", "layers", "overlays", "source", "licence", "citation"}
-    )
+    published = _published(file, data.get("published", []), problems)
+    known = {"name", "title", "format", "layers", "overlays", "source", "licence", "citation"}
+    unknown = sorted(set(data) - known - {"published"})
     if unknown:
         problems.append(Problem(file, "", f"unknown key(s) {', '.join(unknown)}"))
     if isinstance(data.get("format"), str) and data["format"] not in FORMATS:
@@ -110,8 +109,42 @@ def _manifest(path: Path) -> tuple[CorpusInfo | None, list[Problem]]:
         format=data["format"],
         pending=tuple(x for x in LAYERS if x in overlays and x not in annotated),
         path=str(path.parent),
+        published=published,
     )
     return info, []
+
+
+def _published(file: str, data: Any, problems: list[Problem]) -> tuple[Published, ...]:
+    """The manifest's ``published`` figures: ``[{"run", "layer", "source", "metrics":
+    {"value_f1": 0.7761, ...}}]`` (fractions, not percentages)."""
+    out = []
+    if not isinstance(data, list):
+        problems.append(Problem(file, "/published", "a list of published figures"))
+        return ()
+    for i, item in enumerate(data):
+        ok = (
+            isinstance(item, dict)
+            and set(item) == {"run", "layer", "source", "metrics"}
+            and all(isinstance(item[k], str) and item[k] for k in ("run", "layer", "source"))
+            and item["layer"] in LAYERS
+            and isinstance(item["metrics"], dict)
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+                for v in item["metrics"].values()
+            )
+        )
+        if not ok:
+            problems.append(
+                Problem(
+                    file,
+                    f"/published/{i}",
+                    'needs "run", "layer" (a layer), "source" and "metrics" (name: fraction)',
+                )
+            )
+            continue
+        metrics = tuple((str(k), float(v)) for k, v in item["metrics"].items())
+        out.append(Published(item["run"], item["layer"], item["source"], metrics))
+    return tuple(out)
 
 
 def resolve_corpus(ref: str | Path | None) -> CorpusInfo:
@@ -293,3 +326,148 @@ def corpus_summary(gold: Gold) -> dict[str, Any]:
 def manifest_json(info: CorpusInfo) -> str:
     """``corpus.json`` text for ``info`` (sorted keys, two-space indent, final newline)."""
     return json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- import / export
+
+
+def _gold_document_json(gold: Gold, doc_id: str) -> dict[str, Any]:
+    """One document as gold JSON (gold/FORMAT.md) with the layers its corpus annotates."""
+    doc = gold.documents[doc_id]
+    d = doc.document
+    out: dict[str, Any] = {
+        "doc_id": doc_id,
+        "title": d.title,
+        "dct": d.dct_value,
+        "dct_certainty": d.dct_certainty,
+    }
+    if d.dct_evidence:
+        out["dct_evidence"] = [
+            {"start": e.span.start, "end": e.span.end, "text": e.span.text, "note": e.note}
+            for e in d.dct_evidence
+        ]
+    if "entities" in gold.layers:
+        out["entities"] = [
+            {
+                "start": m.span.start,
+                "end": m.span.end,
+                "text": m.span.text,
+                "type": m.type,
+                "entity": m.entity,
+            }
+            for m in doc.entities
+        ]
+    if "timexes" in gold.layers:
+        timexes = []
+        for t in doc.timexes:
+            item: dict[str, Any] = {
+                "start": t.span.start,
+                "end": t.span.end,
+                "text": t.span.text,
+                "type": t.type,
+                "value": t.value,
+            }
+            if t.mod is not None:
+                item["mod"] = t.mod
+            timexes.append(item)
+        out["timexes"] = timexes
+    return out
+
+
+def _registry_json(gold: Gold) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "entities": [
+            {"id": e.id, "name": e.name, "type": e.type, "aliases": list(e.aliases)}
+            for e in gold.registry.entries.values()
+        ]
+    }
+    if gold.registry.metonyms:
+        out["metonyms"] = [
+            {"doc_id": m.doc_id, "name": m.name, "entity": m.entity, "note": m.note}
+            for m in gold.registry.metonyms
+        ]
+    return out
+
+
+def import_corpus(gold: Gold, out: Path, name: str | None = None) -> CorpusInfo:
+    """Write ``gold`` (a TimeML corpus, loaded) as a ``json`` corpus folder: ``corpus.json``,
+    ``texts/<doc_id>.txt`` (the text exactly, UTF-8, newlines as they are) and
+    ``gold/<doc_id>.json`` (+ ``gold/entities.json`` when it annotates entities).
+    Loading the folder gives the same documents, annotations and gold hash."""
+    from benchmark.atomic import write_text_atomic
+
+    if gold.layers and any(x in gold.layers for x in ("troop_counts", "stances")):
+        raise ValueError("only timexes and entities are imported")
+    info = dataclasses.replace(gold.corpus, name=name or gold.corpus.name, format="json", path="")
+    if not NAME.fullmatch(info.name) or info.name == DEFAULT_CORPUS:
+        raise ValueError(f"{info.name!r} cannot name a corpus (lower-case letters, digits, . _ -)")
+    (out / "texts").mkdir(parents=True, exist_ok=True)
+    (out / "gold").mkdir(parents=True, exist_ok=True)
+    for doc_id, doc in gold.documents.items():
+        with (out / "texts" / f"{doc_id}.txt").open("w", encoding="utf-8", newline="") as f:
+            f.write(doc.document.text)
+        text = json.dumps(_gold_document_json(gold, doc_id), indent=2, ensure_ascii=False)
+        write_text_atomic(out / "gold" / f"{doc_id}.json", text + "\n")
+    if "entities" in gold.layers:
+        text = json.dumps(_registry_json(gold), indent=2, ensure_ascii=False)
+        write_text_atomic(out / "gold" / REGISTRY_FILE, text + "\n")
+    manifest = {k: v for k, v in info.to_dict().items() if k != "overlays"}
+    write_text_atomic(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return info
+
+
+def export_timeml(
+    gold: Gold,
+    out: Path,
+    timexes: Mapping[str, Sequence[TimexTag]] | None = None,
+    *,
+    nbsp_to_space: bool = False,
+) -> list[Path]:
+    """Write one ``<doc_id>.tml`` per document of ``gold`` into ``out``: its gold timexes,
+    or ``timexes`` (doc id → tags, e.g. a system's predictions) when given. The files
+    written, in doc id order (see :func:`benchmark.timeml.write_timeml`)."""
+    from benchmark.atomic import write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for doc_id, doc in gold.documents.items():
+        d = doc.document
+        if timexes is None:
+            tags: Sequence[TimexTag] = [
+                TimexTag(t.span.start, t.span.end, t.value, t.type, t.mod) for t in doc.timexes
+            ]
+        else:
+            tags = timexes.get(doc_id, ())
+        text = write_timeml(doc_id, d.text, d.title, d.dct_value, tags, nbsp_to_space=nbsp_to_space)
+        path = out / f"{doc_id}.tml"
+        write_text_atomic(path, text)
+        written.append(path)
+    return written
+
+
+def prediction_tags(
+    predictions: Mapping[str, Any],
+) -> tuple[dict[str, list[TimexTag]], list[str]]:
+    """Predicted timexes as tags per document, and one line per prediction left out:
+    one without offsets (TimeML needs them) or one overlapping an earlier one (XML
+    cannot cross them; the earlier one, in text order, is kept)."""
+    tags: dict[str, list[TimexTag]] = {}
+    left_out: list[str] = []
+    for doc_id, pred in predictions.items():
+        keep: list[TimexTag] = []
+        anchored = []
+        for t in pred.timexes or ():
+            if t.span is None:
+                left_out.append(f"{doc_id}: {t.text!r} ({t.value}): no offsets")
+            else:
+                anchored.append(t)
+        for t in sorted(anchored, key=lambda t: (t.span.start, -t.span.end)):
+            if keep and t.span.start < keep[-1].end:
+                left_out.append(
+                    f"{doc_id}: [{t.span.start}:{t.span.end}] {t.span.text!r}: overlaps "
+                    f"[{keep[-1].start}:{keep[-1].end}]"
+                )
+                continue
+            keep.append(TimexTag(t.span.start, t.span.end, t.value, t.type, t.mod))
+        tags[doc_id] = keep
+    return tags, left_out

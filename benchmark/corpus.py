@@ -44,6 +44,19 @@ DEFAULT_CORPUS = "troopbench"
 
 
 @dataclass(frozen=True, slots=True)
+class Published:
+    """A figure published for a corpus (not run here): a run, a layer, its metrics, where from."""
+
+    run: str
+    layer: str
+    source: str
+    metrics: tuple[tuple[str, float], ...]
+
+    def metric(self, key: str) -> float | None:
+        return dict(self.metrics).get(key)
+
+
+@dataclass(frozen=True, slots=True)
 class CorpusInfo:
     """A corpus's identity, the layers its gold annotates, and its provenance.
 
@@ -67,6 +80,7 @@ class CorpusInfo:
     strict: bool = False
     pending: tuple[str, ...] = ()
     path: str = ""  # where it was loaded from (not part of any hash)
+    published: tuple[Published, ...] = ()  # reference figures, shown as "not run here"
 
     @property
     def is_default(self) -> bool:
@@ -85,6 +99,11 @@ class CorpusInfo:
         }
         if self.pending:
             out["overlays"] = list(self.pending)
+        if self.published:
+            out["published"] = [
+                {"run": x.run, "layer": x.layer, "source": x.source, "metrics": dict(x.metrics)}
+                for x in self.published
+            ]
         return out
 
 

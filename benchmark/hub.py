@@ -96,11 +96,13 @@ def data_path(config: str) -> str:
 
 
 def dct_certainties() -> tuple[str, ...]:
-    """The ``dct_certainty`` labels, read from the gold JSON Schema."""
+    """The ``dct_certainty`` labels of troopbench's articles, read from the gold JSON
+    Schema (``metadata``, a dct given outside the text as TimeML's is, never occurs
+    there)."""
     from benchmark.schemas import load_schema
 
     enum = load_schema("gold")["$defs"]["document"]["properties"]["dct_certainty"]["enum"]
-    return tuple(enum)
+    return tuple(x for x in enum if x != "metadata")
 
 
 # ---------------------------------------------------------------- features

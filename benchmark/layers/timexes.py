@@ -17,7 +17,15 @@ of this are identical and interchangeable.
   type (value) equals gold's; ``mod`` accuracy likewise, a missing mod
   counting as its own value;
 * ``value`` P/R/F1: pairs with the right value over predictions and over gold.
-  This equals TempEval-3's attribute F1, relaxed F1 times value accuracy.
+  This equals TempEval-3's attribute F1, relaxed F1 times value accuracy;
+* ``type_f1``: TempEval-3's type F1, relaxed F1 times type accuracy.
+
+TempEval-3's official toolkit pairs differently in one case: when one
+prediction overlaps two gold timexes, it pairs the prediction with the first
+gold timex in text order (it matches token ids); troopbench pairs it with the
+gold timex whose attributes agree (the order above). The counts can differ
+only there; see README "How scoring works" and the hand-computed case in
+tests/test_te3_parity.py.
 
 Denominators: every prediction (with or without offsets) plus the rejected
 items counts in the predicted total of strict, relaxed and value P/R/F1;
@@ -166,6 +174,11 @@ class TimexCounts:
 
     def value_f1(self) -> Score:
         return self.value.score()
+
+    def type_f1(self) -> float:
+        """TempEval-3's type F1: type accuracy over the relaxed pairs times relaxed F1
+        (0.0 when nothing is paired; see the zero-division policy in benchmark.metrics)."""
+        return self.type_accuracy.value * self.relaxed.score().f1
 
     def to_dict(self) -> dict[str, object]:
         return {
