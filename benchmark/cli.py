@@ -369,6 +369,8 @@ def _print_summary(results: dict[str, object]) -> None:
         )
     for layer in results["not_attempted"]:  # type: ignore[attr-defined]
         rows.append([layer, "not attempted", "", "", ""])
+    for layer in results.get("not_annotated", ()):  # type: ignore[attr-defined]
+        rows.append([layer, "not annotated by the corpus", "", "", ""])
     print(tabulate(rows, ["layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
     print(f"signature: {results['signature']['line']}")  # type: ignore[index]
     cost = results.get("cost")

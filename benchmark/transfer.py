@@ -64,6 +64,15 @@ def _exposure(entry: ResultEntry | None) -> str:
     return entry.exposure if entry is not None else NOT_RUN
 
 
+def _not_run(entry: ResultEntry | None, corpus: CorpusInfo) -> str:
+    """Why a system with results on the articles has none on ``corpus``."""
+    layers = entry.data["system"].get("layers", []) if entry is not None else []
+    pending = [x for x in corpus.pending if x in layers]
+    if pending:
+        return f"not run: waits for the {', '.join(pending)} gold"
+    return NOT_RUN
+
+
 def _layer_table(
     layer: str,
     corpus: CorpusInfo,
@@ -106,7 +115,7 @@ def _layer_table(
             away_f1: float | None = row.intervals[key].value
             tier = str(row.tiered.tier)
         else:
-            away_cell, away_f1, tier = NOT_RUN, None, DASH
+            away_cell, away_f1, tier = _not_run(here, corpus), None, DASH
         delta = f"{away_f1 - home_f1:+.3f}" if away_f1 is not None and home_f1 is not None else DASH
         cells = [
             md_text(name),
@@ -145,7 +154,9 @@ def _layer_table(
             else ""
         )
         + 'Rows marked "published, not run here" are the corpus\'s published figures, '
-        "for reference.",
+        "for reference. A system that attempts a layer whose gold for the corpus is still "
+        "being made blind is not run on it until that gold is committed; a named system such "
+        "as `llm` runs on a corpus only when asked (`troopbench run NAME --corpus NAME`).",
         "",
         tabulate(rows, headers, tablefmt="github", disable_numparse=True),
         "",

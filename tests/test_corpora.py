@@ -21,6 +21,8 @@ from benchmark.corpora import (
 from benchmark.corpus import read_checksums
 from benchmark.gold import GoldError, load_gold
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 TE3 = ROOT / "gold" / "te3-platinum"
 SHARED = Path("/work/shared/corpora/te3-platinum")
@@ -236,3 +238,158 @@ def test_corpora_lists_the_bundled_corpora(capsys: pytest.CaptureFixture[str]) -
     assert main(["corpora"]) == 0
     out = capsys.readouterr().out
     assert "troopbench" in out and "te3-platinum" in out and "CC-BY-3.0" in out
+
+
+# ------------------------------------------------------------------ plugin and fixture
+
+
+def test_plugin_scores_predictions_on_another_corpus(pytester: pytest.Pytester) -> None:
+    root = corpus_copy(pytester.path, overlay=False)
+    preds = pytester.path / "preds.jsonl"
+    preds.write_text(
+        '{"doc_id": "alpha_1", "timexes": [{"start": 31, "end": 40, "text": "on Sunday", '
+        '"type": "DATE", "value": "2021-06-13"}]}\n',
+        encoding="utf-8",
+    )
+    pytester.makepyfile(
+        """
+        def test_fixture_loads_the_corpus(troopbench):
+            gold = troopbench.gold()
+            assert gold.corpus.name == "made-up-tml"
+            report = troopbench.evaluate_predictions("preds.jsonl")
+            assert report.timexes is not None and report.entities is None
+        """
+    )
+    result = pytester.runpytest_subprocess(f"--troopbench-corpus={root}", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_fixture_takes_a_corpus_by_name() -> None:
+    from benchmark.pytest_plugin import TroopbenchFixture
+
+    fixture = TroopbenchFixture()
+    assert fixture.gold().corpus.name == "troopbench"
+    gold = fixture.gold(corpus="te3-platinum")
+    assert gold.corpus.name == "te3-platinum" and len(gold.documents) == 20
+    assert fixture.gold(corpus="te3-platinum") is gold  # loaded once per session
+
+
+# ------------------------------------------------------------------ Hub configuration
+
+
+def test_hub_export_has_the_corpus_as_a_configuration(tmp_path: Path) -> None:
+    pytest.importorskip("datasets")
+    from datasets import Dataset
+
+    from benchmark.hub import export
+
+    te3 = load_corpus("te3-platinum")
+    paths = export(tmp_path, load_gold(), None, corpora=[te3])
+    parquet = tmp_path / "te3-platinum" / "test-00000-of-00001.parquet"
+    assert parquet in paths
+    ds = Dataset.from_parquet(str(parquet))
+    assert ds.num_rows == 20 and sum(len(r) for r in ds["timexes"]) == 138
+    assert set(ds.column_names) == {"doc_id", "title", "dct", "text", "timexes"}
+    card = (tmp_path / "README.md").read_text("utf-8")
+    licence = (tmp_path / "LICENSE.md").read_text("utf-8")
+    for text in (card, licence):
+        assert "CC-BY-3.0" in text and "UzZaman" in text
+    assert "config_name: te3-platinum" in card
+
+
+# ------------------------------------------------------------------ Transfer section
+
+
+def test_transfer_section_handles_systems_on_one_corpus_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmark.signature import DEFAULT_STATS
+    from benchmark.transfer import SENTENCE, transfer_for
+
+    mini = Path(__file__).parent / "fixtures" / "mini"
+    home_gold = load_gold(mini / "gold", mini / "seeds")
+    root = corpus_copy(tmp_path, overlay=False)
+    other = load_corpus(root)
+    results = tmp_path / "results"
+    # made-up predictions: "both" on the articles and the corpus, "home-only" on the articles,
+    # "away-only" on the corpus only
+    home_doc = next(iter(home_gold))
+    t = home_doc.timexes[0]
+    home_line = (
+        f'{{"doc_id": "{home_doc.doc_id}", "timexes": [{{"start": {t.span.start}, '
+        f'"end": {t.span.end}, "text": {json.dumps(t.span.text)}, "type": "{t.type}", '
+        f'"value": "{t.value}"}}]}}\n'
+    )
+    away_line = (
+        '{"doc_id": "alpha_1", "timexes": [{"start": 31, "end": 40, "text": "on Sunday", '
+        '"type": "DATE", "value": "2021-06-13"}]}\n'
+    )
+    (tmp_path / "home.jsonl").write_text(home_line, "utf-8")
+    (tmp_path / "away.jsonl").write_text(away_line, "utf-8")
+    common = ["--results", str(results), "--exposure", "none", "--exposure-note", "made up"]
+    mini_args = ["--gold", str(mini / "gold"), "--seeds", str(mini / "seeds")]
+    for name in ("both", "home-only"):
+        assert (
+            main(["score", str(tmp_path / "home.jsonl"), "--name", name, *common, *mini_args]) == 0
+        )
+    for name in ("both", "away-only"):
+        args = ["score", str(tmp_path / "away.jsonl"), "--name", name, *common]
+        assert main([*args, "--corpus", str(root)]) == 0
+    assert (results / "made-up-tml" / "both.json").is_file()
+    data = json.loads((results / "made-up-tml" / "both.json").read_text("utf-8"))
+    assert data["signature"]["corpus"] == "made-up-tml"
+    assert "|corpus:made-up-tml|" in data["signature"]["line"]
+    assert list(data["layers"]) == ["timexes"]
+    capsys.readouterr()
+    board = "# Board\n\n## Overall\n\ntable\n\n## Entities\n\nx\n\n## Not attempted\n"
+    settings = type(DEFAULT_STATS)(bootstrap_trials=50, permutation_trials=50)
+    text, problems = transfer_for(board, results, home_gold, [other], settings)
+    assert problems == []
+    assert SENTENCE in text.split("## Entities")[0]
+    section = text[text.index("## Transfer") : text.index("## Not attempted")]
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if "|" in line}
+    assert "not run" in rows["away\\-only"].split("|")[3]  # no articles result
+    assert "not run" in rows["home\\-only"].split("|")[4]  # no corpus result
+    both = [c.strip() for c in rows["both"].split("|")]
+    assert both[2] == "none / none" and both[5].startswith(("+", "-"))
+    # one right prediction of the corpus's 5 timexes: P 1, R 1/5, F1 2/6 in every TE3 column
+    assert both[7:11] == ["0.333", "0.333", "0.333", "0.333"]  # relaxed, strict, value, type F1
+
+
+# ------------------------------------------------------------------ blindness: pending layers
+
+
+class EntityTagger:
+    """A made-up system attempting entities and timexes; records every document it sees."""
+
+    name = "entity-tagger"
+    version = "1"
+    layers = ("entities", "timexes")
+    seen: list[str] = []  # noqa: RUF012
+
+    def extract(self, document: object) -> object:
+        from benchmark.predictions import Prediction
+
+        raise AssertionError(f"ran on {document.doc_id}")  # type: ignore[attr-defined]
+        return Prediction(doc_id="")  # pragma: no cover
+
+
+def test_a_system_attempting_a_pending_layer_is_not_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = corpus_copy(tmp_path, overlay=False)
+    monkeypatch.chdir(Path(__file__).parent)  # module:attr systems import from here
+    args = [
+        "run",
+        f"{Path(__file__).stem}:EntityTagger",
+        "--corpus",
+        str(root),
+        "--results",
+        str(tmp_path / "results"),
+        "--no-leaderboard",
+        "--no-cache",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "entity-tagger is not run on made-up-tml: it attempts entities" in err
+    assert not (tmp_path / "results" / "made-up-tml").exists()
