@@ -428,6 +428,12 @@ def cmd_variants(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    if not gold.corpus.is_default:
+        print(
+            "troopbench variants: the contrast suite is made from troopbench's articles only",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return run_variants(args, gold)
 
 
@@ -1029,6 +1035,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from benchmark.agreement import agreement_rows, compare, span_agreement_rows
     from benchmark.gold import GoldError, load_gold
 
+    if args.corpus not in (None, "troopbench"):
+        print(
+            "troopbench agreement: the annotation passes are troopbench's own corpus's",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         a = load_gold(args.pass_a, args.seeds)
         b = load_gold(args.pass_b, args.seeds)

@@ -858,10 +858,13 @@ def build_export(
     repo_id: str = DEFAULT_REPO_ID,
     results_dir: Path | None = None,
     gold_readme: Path | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> list[ExportedFile]:
     """Export into a temporary folder and return the files in memory."""
     with tempfile.TemporaryDirectory(prefix="troopbench-hub-") as tmp:
-        paths = export(tmp, gold, results_dir, repo_id=repo_id, gold_readme=gold_readme)
+        paths = export(
+            tmp, gold, results_dir, repo_id=repo_id, gold_readme=gold_readme, corpora=corpora
+        )
         return exported_files(Path(tmp), paths)
 
 
@@ -923,8 +926,10 @@ def push(
     api: Any = None,
     results_dir: Path | None = None,
     gold_readme: Path | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> Any:
-    """Publish the export of ``gold`` to the dataset repository ``repo_id``.
+    """Publish the export of ``gold`` (and ``corpora`` as configurations) to the dataset
+    repository ``repo_id``.
 
     Creates the repository if needed (``exist_ok``), then adds every exported
     file in one commit on ``revision`` (default branch when ``None``).
@@ -936,7 +941,9 @@ def push(
 
     from benchmark import __version__
 
-    files = build_export(gold, repo_id=repo_id, results_dir=results_dir, gold_readme=gold_readme)
+    files = build_export(
+        gold, repo_id=repo_id, results_dir=results_dir, gold_readme=gold_readme, corpora=corpora
+    )
     hub = api if api is not None else HfApi(token=token)
     operations = [
         CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=f.content) for f in files
@@ -1082,10 +1089,17 @@ def push_command(args: argparse.Namespace) -> int:
     problem = _repo_id_problem(args.repo_id)
     if problem is not None:
         return _fail(f"invalid repository id {args.repo_id!r}: {problem}", EXIT_USAGE)
-    gold = _load_gold(args)
+    gold = _load_gold(argparse.Namespace(corpus=None, gold=args.gold, seeds=args.seeds))
     if gold is None:
         return EXIT_INVALID
-    options = {"results_dir": args.results, "gold_readme": _gold_readme(args)}
+    corpora = _other_corpora(getattr(args, "corpus", None))
+    if corpora is None:
+        return EXIT_INVALID
+    options = {
+        "results_dir": args.results,
+        "gold_readme": _gold_readme(args),
+        "corpora": corpora,
+    }
     if not args.dry_run:
         return _publish(args, gold, options)
     files = build_export(gold, repo_id=args.repo_id, **options)
