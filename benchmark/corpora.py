@@ -39,11 +39,11 @@ from benchmark.gold import (
     Gold,
     GoldError,
     Problem,
-    _read_json,
     assemble_gold,
     check_documents,
     check_registry,
     load_gold,
+    read_json_or_record,
     validate_gold,
 )
 from benchmark.layers import LAYERS
@@ -68,7 +68,7 @@ def bundled_names() -> tuple[str, ...]:
 
 def _manifest(path: Path) -> tuple[CorpusInfo | None, list[Problem]]:
     problems: list[Problem] = []
-    data = _read_json(path, problems)
+    data = read_json_or_record(path, problems)
     if data is None:
         return None, problems
     file = f"{path.parent.name}/{MANIFEST}"
@@ -217,7 +217,7 @@ def _entity_overlay(
             Problem(REGISTRY_FILE, "", f"the entity overlay's registry is missing from {root}")
         )
     else:
-        data = _read_json(registry_path, problems)
+        data = read_json_or_record(registry_path, problems)
         if data is not None:
             registry_data = check_registry(REGISTRY_FILE, data, problems)
     files = {p.stem: p for p in sorted((root / ENTITY_DIR).glob("*.json"))}
@@ -233,7 +233,7 @@ def _entity_overlay(
         problems.append(Problem(f"{ENTITY_DIR}/{doc_id}.json", "", f"no document {doc_id!r}"))
     for doc_id in sorted(set(files) & set(raw)):
         file = f"{ENTITY_DIR}/{doc_id}.json"
-        data = _read_json(files[doc_id], problems)
+        data = read_json_or_record(files[doc_id], problems)
         if data is None:
             continue
         if not isinstance(data, dict) or set(data) != {"doc_id", "entities"}:
@@ -308,24 +308,6 @@ def load_corpus(
     if problems:
         raise GoldError(problems)
     return assemble_gold(info, registry_data, docs, texts)
-
-
-def corpus_summary(gold: Gold) -> dict[str, Any]:
-    """Name, documents and items per annotated layer, hash: what ``validate`` prints."""
-    return {
-        "corpus": gold.corpus.name,
-        "documents": len(gold.documents),
-        "layers": {
-            layer: sum(len(getattr(d, layer)) for d in gold) for layer in gold.corpus.layers
-        },
-        "pending": list(gold.corpus.pending),
-        "hash": gold.short_hash,
-    }
-
-
-def manifest_json(info: CorpusInfo) -> str:
-    """``corpus.json`` text for ``info`` (sorted keys, two-space indent, final newline)."""
-    return json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- import / export

@@ -176,6 +176,11 @@ def _read_json(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
+def read_json_or_record(path: Path, problems: list[Problem]) -> Any:
+    """A JSON input file's data, or None with its problem appended to ``problems``."""
+    return _read_json(path, problems)
+
+
 SUMS_FILE = "SHA256SUMS"
 
 
