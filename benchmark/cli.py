@@ -65,7 +65,13 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    return load_gold_or_report(args)
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+
+    # gold files whose content passed the schema before are not validated again
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        return load_gold_or_report(args)
 
 
 def _corpus_results(results: Path, gold: Gold) -> Path:
@@ -301,23 +307,30 @@ def _leaderboard_files(
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
-    loaded = load_results(results_dir, gold.sha256, units, corpus=gold.corpus.name)
-    text, svgs = build(
-        loaded,
-        current_signature(gold.sha256, settings, gold.corpus.name).line(),
-        read_notes(results_dir / "NOTES.md"),
-        None if only or not default else links,
-        settings,
-        only,
-    )
-    problems = loaded.problems()
-    if default:
-        from benchmark.transfer import transfer_for
-        from benchmark.variants.robustness import robustness_for
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+    from benchmark.variants.robustness import robustness_for
 
-        text = robustness_for(text, args.results, gold, settings, only)
-        text, more = transfer_for(text, args.results, gold, _other_corpora(), settings, only)
-        problems += more
+    # checked results files, intervals, tests and tiers are kept in the cache folder,
+    # keyed by their inputs (benchmark.statcache)
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        loaded = load_results(results_dir, gold.sha256, units, corpus=gold.corpus.name)
+        text, svgs = build(
+            loaded,
+            current_signature(gold.sha256, settings, gold.corpus.name).line(),
+            read_notes(results_dir / "NOTES.md"),
+            None if only or not default else links,
+            settings,
+            only,
+        )
+        problems = loaded.problems()
+        if default:
+            from benchmark.transfer import transfer_for
+
+            text = robustness_for(text, args.results, gold, settings, only)
+            text, more = transfer_for(text, args.results, gold, _other_corpora(), settings, only)
+            problems += more
     files = {args.leaderboard: text}
     if only or not default:
         return files, problems

@@ -181,7 +181,9 @@ def _echo_script(server: FakeServer) -> Script:
     return script
 
 
-def test_a_key_echoing_server_never_gets_the_key_written(tmp_path: Path) -> None:
+def test_a_key_echoing_server_never_gets_the_key_written(
+    tmp_path: Path, clean: dict[tuple[str, str], dict[str, Any]]
+) -> None:
     """Before: the key landed in results/llm-*.json (errors), responses.jsonl,
     the predictions and stderr. Now every file written and every output stream
     is free of it, in every form (as sent, JSON-escaped, URL-encoded)."""
@@ -217,6 +219,14 @@ def test_a_key_echoing_server_never_gets_the_key_written(tmp_path: Path) -> None
     predictions = [json.loads(x) for x in (results / "llm-echo.predictions.jsonl").open()]
     hit = next(p for p in predictions if p["doc_id"] == HIT.doc_id)
     assert [t["location"] for t in hit["troop_counts"]] == [REDACTED]
+    per_doc = {
+        (layer, doc): counts
+        for layer, block in data["layers"].items()
+        for doc, counts in block["per_document"].items()
+    }
+    assert {k: v for k, v in per_doc.items() if k[1] != HIT.doc_id} == {
+        k: v for k, v in clean.items() if k[1] != HIT.doc_id
+    }
 
 
 def test_the_redactor_removes_every_form_and_keeps_other_text() -> None:
@@ -633,3 +643,46 @@ def test_a_definite_refusal_downgrades_once_and_is_recorded_and_replayed(tmp_pat
 )
 def test_format_refusal_table(status: int, body: str, refused: bool) -> None:
     assert format_refusal(status, f"HTTP {status}: {body}") is refused
+
+
+def _hostile_entry(path: Path, kind: str) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "huge sparse file":
+        with path.open("wb") as handle:
+            handle.truncate(40 << 20)
+    elif kind == "100k deep":
+        path.write_text('{"completion": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    else:
+        field, value = {
+            "infinite seconds": ("seconds", float("inf")),
+            "negative tokens": ("input_tokens", -5000),
+            "absurd tokens": ("output_tokens", 10**30),
+            "a float count": ("input_tokens", 1.5),
+            "a list as text": ("text", ["x"]),
+        }[kind]
+        data["completion"][field] = value
+        path.write_text(json.dumps(data))  # Infinity included: a hand edit
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["fifo", "symlink to /dev/zero", "huge sparse file", "100k deep", "infinite seconds",
+     "negative tokens", "absurd tokens", "a float count", "a list as text"],
+)  # fmt: skip
+def test_a_hostile_response_cache_entry_is_a_miss(tmp_path: Path, kind: str) -> None:
+    """The response cache never hangs, crashes or feeds an absurd figure to a run:
+    a bad entry is asked again, and the answer and its usage are those of a clean run."""
+    with FakeServer() as server:
+        first = llm(server, tmp_path, layers="entities").extract_metered(HIT)
+        [entry] = [p for p in tmp_path.rglob("*.json")]
+        _hostile_entry(entry, kind)
+        second = llm(server, tmp_path, layers="entities").extract_metered(HIT)
+        assert len(server.requests) == 2  # asked again: a miss
+    assert second.prediction == first.prediction and second.problems == ()
+    assert second.usage.input_tokens == first.usage.input_tokens == 100
+    assert entry.is_file() and not entry.is_symlink()  # replaced by a good entry

@@ -32,11 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.atomic import write_text_atomic
-from systems.llm.transport import Completion, json_text
+from systems.llm.transport import MAX_REPORTED_TOKENS, Completion, json_text
 
 CACHE_FORMAT = "troopbench-llm-response/1"
 #: A cache entry larger than this is not read (a miss).
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
+#: A stored completion claiming more retries than this is a miss.
+MAX_RETRIES_STORED = 1000
 
 
 def _read_entry(path: Path) -> Any:
@@ -101,21 +103,27 @@ class ResponseCache:
         return data.get(kind)
 
     def get(self, key: str) -> Completion | None:
-        try:
-            c = self._entry(key, "completion")
-            if c is None:
-                return None
-            return Completion(
-                str(c["text"]),
-                str(c["model"]),
-                int(c["input_tokens"]),
-                int(c["output_tokens"]),
-                float(c["seconds"]),
-                int(c["retries"]),
-                str(c["finish_reason"]),
-            )
-        except (ValueError, KeyError, TypeError, AttributeError):
+        """The stored completion of ``key``; a miss (None) unless every field has its
+        type and lies in range (strings; token counts from 0 to
+        MAX_REPORTED_TOKENS; seconds finite and not negative; retries at most
+        MAX_RETRIES_STORED), so a hand-edited entry cannot put an absurd
+        count or ``Infinity`` into a results file."""
+        c = self._entry(key, "completion")
+        if not isinstance(c, dict):
             return None
+        texts = [c.get(k) for k in ("text", "model", "finish_reason")]
+        counts = [c.get(k) for k in ("input_tokens", "output_tokens", "retries")]
+        seconds = c.get("seconds")
+        if not all(isinstance(t, str) for t in texts):
+            return None
+        if not all(type(n) is int and 0 <= n <= MAX_REPORTED_TOKENS for n in counts):
+            return None
+        if counts[2] > MAX_RETRIES_STORED:
+            return None
+        if type(seconds) not in (int, float) or not 0 <= seconds < 1e9:  # NaN fails too
+            return None
+        text, model, finish = texts
+        return Completion(text, model, counts[0], counts[1], float(seconds), counts[2], finish)
 
     def get_refusal(self, key: str) -> tuple[int, str] | None:
         """A stored refusal of the request ``key``: (HTTP status, the problem)."""

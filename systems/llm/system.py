@@ -216,7 +216,11 @@ class LLMSystem:
         wanted = self.settings.model_label()
         try:
             listing = client.get_json("/models")
-            ids = [str(m.get("id")) for m in listing.get("data", []) if isinstance(m, dict)]
+            ids = [
+                self._redact(m["id"])[:200]
+                for m in listing.get("data", [])
+                if isinstance(m, dict) and isinstance(m.get("id"), str)
+            ]
         except Exception:  # a server without /models: key the cache by the configured name
             return wanted
         if wanted in ids:
@@ -434,9 +438,9 @@ class _Refusal:
     @property
     def outcome(self) -> str:
         following = _FORMATS[_FORMATS.index(self.kind) + 1]
+        then = "without one" if following == "none" else f"with response_format {following}"
         return (
-            f"refused: response_format {self.kind} is not supported ({self.problem}); "
-            f"asking with response_format {following}"
+            f"refused: response_format {self.kind} is not supported ({self.problem}); asking {then}"
         )
 
 

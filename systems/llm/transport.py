@@ -162,10 +162,11 @@ REDACTED = "[API key removed]"
 
 
 def json_text(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False)`` with lone surrogates written as
+    """``json.dumps(value, ensure_ascii=False, allow_nan=False)`` (``NaN`` and
+    ``Infinity`` are not JSON: ValueError) with lone surrogates written as
     ``\\uXXXX`` escapes: the same text for every other value, and always valid
     UTF-8 (a JSON reader gets the same value back)."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
