@@ -153,8 +153,13 @@ def _layer_table(
             if te3
             else ""
         )
-        + 'Rows marked "published, not run here" are the corpus\'s published figures, '
-        "for reference. A system that attempts a layer whose gold for the corpus is still "
+        + (
+            'Rows marked "published, not run here" are the corpus\'s published figures, '
+            "for reference. "
+            if any(fig.layer == layer for fig in corpus.published)
+            else ""
+        )
+        + "A system that attempts a layer whose gold for the corpus is still "
         "being made blind is not run on it until that gold is committed; a named system such "
         "as `llm` runs on a corpus only when asked (`troopbench run NAME --corpus NAME`).",
         "",

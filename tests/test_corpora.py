@@ -289,7 +289,7 @@ def test_hub_export_has_the_corpus_as_a_configuration(tmp_path: Path) -> None:
     assert parquet in paths
     ds = Dataset.from_parquet(str(parquet))
     assert ds.num_rows == 20 and sum(len(r) for r in ds["timexes"]) == 138
-    assert set(ds.column_names) == {"doc_id", "title", "dct", "text", "timexes"}
+    assert set(ds.column_names) == {"doc_id", "title", "dct", "text", *te3.layers}
     card = (tmp_path / "README.md").read_text("utf-8")
     licence = (tmp_path / "LICENSE.md").read_text("utf-8")
     for text in (card, licence):
