@@ -86,7 +86,14 @@ from benchmark.predictions import (
     TroopPrediction,
     parse_prediction,
 )
-from benchmark.systems import EXPOSURES, NOTE_LIMIT, UNDECLARED, Exposure, declared_exposure
+from benchmark.systems import (
+    EXPOSURES,
+    NOTE_LIMIT,
+    UNDECLARED,
+    Exposure,
+    corpus_exposures,
+    declared_exposure,
+)
 from benchmark.usage import Metered, Usage, usage_problem
 
 #: Seconds a worker may take to start and build its system.
@@ -172,6 +179,7 @@ class SystemInfo:
     exposure: Exposure
     metered: bool = False  # it offers extract_metered (see benchmark.runner)
     options: tuple[tuple[str, str], ...] = ()
+    exposures: tuple[tuple[str, Exposure], ...] = ()  # per corpus (benchmark.systems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -630,8 +638,9 @@ def _info_from(data: Any) -> SystemInfo:
                     "invalid",
                     f"the system's {what} is {len(text):,} characters; at most {limit:,} allowed",
                 )
+    exposures = _exposures_from(data.get("exposures", []))
     try:
-        check_value([name, version, note, options])
+        check_value([name, version, note, options, [list(e) for e in data.get("exposures", [])]])
     except InputError as exc:
         raise WorkerError("invalid", f"the system's description: {exc.message}") from None
     return SystemInfo(
@@ -643,7 +652,27 @@ def _info_from(data: Any) -> SystemInfo:
         Exposure(level, note),
         metered,
         tuple((k, v) for k, v in options),
+        exposures,
     )
+
+
+def _exposures_from(value: Any) -> tuple[tuple[str, Exposure], ...]:
+    """The per-corpus exposures of a ``ready`` message: [corpus, level, note] triples."""
+    if not isinstance(value, list) or len(value) > OPTIONS_LIMIT:
+        raise Garbage("corpus exposures that are not a short list")
+    out: list[tuple[str, Exposure]] = []
+    for triple in value:
+        if not (
+            isinstance(triple, list) and len(triple) == 3 and all(type(v) is str for v in triple)
+        ):
+            raise Garbage("a corpus exposure that is not [corpus, level, note]")
+        corpus, level, note = triple
+        if not corpus or len(corpus) > NAME_LIMIT or level not in EXPOSURES:
+            raise Garbage(f"a corpus exposure out of its vocabulary: {clip(corpus, 40)!r}")
+        if len(note) > NOTE_LIMIT or any(c == corpus for c, _ in out):
+            raise Garbage(f"a corpus exposure note too long or repeated: {clip(corpus, 40)!r}")
+        out.append((corpus, Exposure(level, note)))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ frames
@@ -870,6 +899,7 @@ def _describe(system: Any) -> dict[str, Any]:
         "options": [[_text(k), _text(v)] for k, v in options.items()]
         if isinstance(options, Mapping)
         else [],
+        "exposures": [[c, e.level, e.note] for c, e in corpus_exposures(system).items()],
     }
 
 

@@ -302,6 +302,9 @@ class HeidelTime:
     layers: tuple[str, ...] = ("timexes",)
     parallel = "process"  # one JVM per worker; it takes one document at a time
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = "HeidelTime off the shelf in news mode with the dct; TIMEX3 attributes mapped"
 
     def __init__(self) -> None:
