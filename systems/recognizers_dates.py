@@ -195,17 +195,28 @@ _Recognize = Callable[[str, dt.datetime], Sequence[Any]]
 
 
 def _recognizer() -> _Recognize:
+    """The library's English date/time model, built once and parsing every document.
+
+    ``recognize_datetime(text, Culture.English, reference=...)`` does the same
+    as ``DateTimeRecognizer(Culture.English).get_datetime_model().parse``, but
+    builds the recognizer (hundreds of compiled patterns) again on every call;
+    building it once gives the same results (tested on the five articles
+    against the committed predictions) at a fraction of the cost per document.
+    """
     try:
-        from recognizers_date_time import Culture, recognize_datetime
+        from recognizers_date_time import Culture, DateTimeOptions, DateTimeRecognizer
     except ImportError as exc:
         raise SystemUnavailable(
             NAME,
             f"recognizers-text-date-time cannot be imported ({exc}; it needs emoji<2)",
             INSTALL,
         ) from exc
+    model = DateTimeRecognizer(Culture.English, DateTimeOptions.NONE).get_datetime_model(
+        Culture.English, True
+    )
 
     def recognize(text: str, reference: dt.datetime) -> Sequence[Any]:
-        return recognize_datetime(text, Culture.English, reference=reference)
+        return model.parse(text, reference)
 
     return recognize
 

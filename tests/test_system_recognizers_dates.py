@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+import benchmark
 from benchmark.corpus import Document
+from benchmark.runner import run_system, write_predictions_atomic
 from benchmark.systems import SystemUnavailable, declared_exposure
 from systems.recognizers_dates import (
     MODS,
@@ -30,6 +32,7 @@ from systems.recognizers_dates import (
     resolve,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 RECORDED = json.loads(
     (Path(__file__).parent / "fixtures" / "systems" / "recorded.json").read_text(encoding="utf-8")
 )["recognizers"]
@@ -195,3 +198,37 @@ def test_live_system_maps_a_document() -> None:
     system = live()
     prediction = system.extract(Document("d", TEXT, "", DCT, "inferred"))
     assert prediction.timexes == map_results(TEXT, RESULTS, DCT)
+
+
+def test_one_model_gives_the_committed_predictions_byte_for_byte(tmp_path: Path) -> None:
+    """The five articles through the real run path (one worker, one model built once,
+    documents in turn) give ``results/recognizers-dates.predictions.jsonl`` as committed,
+    byte for byte: those were made with a recognizer built per document."""
+    live()
+    gold = benchmark.load_gold()
+    outcome = run_system(None, [d.document for d in gold], system_ref="recognizers-dates")
+    assert not outcome.errors
+    written = tmp_path / "recognizers-dates.predictions.jsonl"
+    write_predictions_atomic(written, outcome.predictions)
+    committed = ROOT / "results" / "recognizers-dates.predictions.jsonl"
+    assert written.read_bytes() == committed.read_bytes()
+
+
+def test_the_model_is_built_once_per_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents in turn share one model: the library's recognizer is not built per call."""
+    live()
+    import recognizers_date_time
+
+    built: list[object] = []
+    original = recognizers_date_time.DateTimeRecognizer
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(recognizers_date_time, "DateTimeRecognizer", Counting)
+    system = RecognizersDates()
+    for day in (1, 2, 3):
+        system.results(TEXT, dt.date(2023, 11, day))
+    assert len(built) == 1
