@@ -1506,7 +1506,7 @@ def build_parser() -> argparse.ArgumentParser:
     _gold_args(p)
     p.set_defaults(func=cmd_run)
 
-    from benchmark.variants.cli import add_parser as add_variants_parser
+    from benchmark.variants_args import add_parser as add_variants_parser
 
     p = add_variants_parser(sub)
     _gold_args(p)

@@ -27,6 +27,7 @@ scorer's policy); a standard deviation of fewer than two seeds is 0.0.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -370,25 +371,43 @@ def suite_facts(gold: Gold) -> SuiteFacts | None:
     return remember("suite-facts", key, _SUITE_CODE, build)
 
 
-def recorded_suite(folder: Path, gold: Gold) -> SuiteFacts | None:
-    """The facts of the suite the contrast results in ``folder`` were scored on (for
-    ``gold``): hash, seeds, size, distinct variants, shortfalls and the faker and
-    gender-guesser versions from their ``suite`` blocks, the variants' unit ids from
-    their per-unit counts. Rendering from these needs neither faker nor a variant.
-    When files disagree, the suite of most files wins (ties: the alphabetically first
-    hash); the others show as stale. None when no readable file is for this gold."""
-    from benchmark.leaderboard import read_entry
+#: The code :func:`_file_suite_facts` runs: reading and checking a results file, and
+#: the facts' own type.
+_FILE_FACTS_CODE = (
+    "benchmark.variants.robustness",
+    "benchmark.inputs",
+    "benchmark.runner",
+    "benchmark.leaderboard",
+    "benchmark.scoring",
+    "benchmark.metrics",
+    "benchmark.schemas",
+)
 
-    found: dict[str, list[SuiteFacts]] = {}
-    for path in sorted(folder.glob("*.json")):
+
+def _file_suite_facts(path: Path, gold: Gold) -> SuiteFacts | None:
+    """The suite facts of one contrast results file for ``gold``, None when it is not
+    a readable file for that gold. Kept in the stats cache, keyed by the SHA-256 of the
+    file's bytes, the gold and the code that reads them: an unchanged file is neither
+    parsed nor checked again (``leaderboard.load_results`` reads the same files)."""
+    from benchmark.inputs import InputError, read_regular
+    from benchmark.leaderboard import BOUNDS, read_entry
+    from benchmark.statcache import remember
+
+    try:
+        raw = read_regular(path, BOUNDS.max_file_bytes)
+    except (InputError, OSError):
+        return None
+    digest = hashlib.sha256(raw).hexdigest()
+
+    def compute() -> SuiteFacts | None:
         entry, _ = read_entry(path)
         block = entry.data.get("suite") if entry is not None else None
         if entry is None or not isinstance(block, Mapping):
-            continue
+            return None
         if block.get("gold_hash") != gold.sha256 or not isinstance(block.get("hash"), str):
-            continue
+            return None
         try:
-            facts = SuiteFacts(
+            return SuiteFacts(
                 str(block["hash"]),
                 int(block["documents"]),
                 int(block["seeds"]),
@@ -400,8 +419,24 @@ def recorded_suite(folder: Path, gold: Gold) -> SuiteFacts | None:
                 str(block["gender_guesser"]),
             )
         except (ValueError, KeyError, TypeError):
-            continue
-        found.setdefault(facts.sha256, []).append(facts)
+            return None
+
+    parts = (digest, gold.sha256, len(gold.documents))
+    return remember("suite-file-facts", parts, _FILE_FACTS_CODE, compute)
+
+
+def recorded_suite(folder: Path, gold: Gold) -> SuiteFacts | None:
+    """The facts of the suite the contrast results in ``folder`` were scored on (for
+    ``gold``): hash, seeds, size, distinct variants, shortfalls and the faker and
+    gender-guesser versions from their ``suite`` blocks, the variants' unit ids from
+    their per-unit counts. Rendering from these needs neither faker nor a variant.
+    When files disagree, the suite of most files wins (ties: the alphabetically first
+    hash); the others show as stale. None when no readable file is for this gold."""
+    found: dict[str, list[SuiteFacts]] = {}
+    for path in sorted(folder.glob("*.json")):
+        facts = _file_suite_facts(path, gold)
+        if facts is not None:
+            found.setdefault(facts.sha256, []).append(facts)
     if not found:
         return None
     best = min(found, key=lambda h: (-len(found[h]), h))

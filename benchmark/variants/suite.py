@@ -59,9 +59,8 @@ from benchmark.variants.serialize import (
     registry_bytes,
     registry_json,
 )
+from benchmark.variants_args import DEFAULT_SEEDS
 
-#: Seeds per (document, transformation) in the default suite (see perf/README.md).
-DEFAULT_SEEDS = 10
 #: Draws per seed before a seed whose variants all repeat earlier ones is left out.
 REDRAWS = 50
 SUITES = ("original", "contrast", "all")
