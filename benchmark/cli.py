@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -484,6 +485,14 @@ def _suite_arg(parser: argparse.ArgumentParser, default: str) -> None:
     )
 
 
+def default_jobs() -> int:
+    """``--jobs`` of ``run --all``: the CPUs this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
+
+
 def cmd_variants(args: argparse.Namespace) -> int:
     from benchmark.variants.cli import cmd_variants as run_variants
 
@@ -638,6 +647,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SystemOptionError as exc:
         print(f"troopbench run: --option: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.jobs is None:  # the main job uses every CPU; named systems one at a time
+        args.jobs = default_jobs() if args.all else 1
     if args.jobs < 1:
         print("troopbench run: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -1476,10 +1487,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         "-j",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
         help="extract N documents at a time, with threads or worker processes "
-        "as each system allows (default 1); results are the same as with 1",
+        "as each system allows (default: the number of CPUs with --all, else 1); "
+        "results are the same as with 1",
     )
     p.add_argument(
         "--no-cache",

@@ -250,3 +250,53 @@ def test_a_worker_stuck_holding_the_gil_does_not_hang_the_run(mini_gold: Gold) -
     assert outcome.predictions[BAD_DOC].entities == ()
     other = next(d.doc_id for d in docs if d.doc_id != BAD_DOC)
     assert outcome.predictions[other] == run_system(Capitals(), docs).predictions[other]
+
+
+@pytest.mark.parametrize(("all_flag", "expected"), [(True, 3), (False, 1)])
+def test_run_all_extracts_on_every_cpu_by_default(
+    tmp_path: Path,
+    mini_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    all_flag: bool,
+    expected: int,
+) -> None:
+    """Without ``--jobs``, the main job (``--all``) uses ``default_jobs()`` (made 3
+    here, more than this machine's CPUs may be); named systems run one document at a time."""
+    import benchmark.cli as cli
+    import benchmark.runner as runner
+    import benchmark.systems as systems
+
+    monkeypatch.setenv("TROOPBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cli, "default_jobs", lambda: 3)
+    monkeypatch.setattr(systems, "available_names", lambda: [])  # --all: only the named one
+    seen: list[int] = []
+    real = runner.run_system
+
+    def recording(*args: object, **kwargs: object) -> RunOutcome:
+        seen.append(int(kwargs["jobs"]))  # type: ignore[call-overload]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "run_system", recording)
+    args = [
+        "run",
+        f"{MODULE}:RaisingProcesses",
+        "--no-cache",
+        "--suite",
+        "original",
+        "--results",
+        str(tmp_path / "results"),
+        "--leaderboard",
+        str(tmp_path / "LEADERBOARD.md"),
+        "--gold",
+        str(mini_copy / "gold"),
+        "--seeds",
+        str(mini_copy / "seeds"),
+    ] + (["--all"] if all_flag else [])
+    assert cli.main(args) == 1  # the system predicts an item beyond the text, on purpose
+    assert seen and set(seen) == {expected}  # --all: once per corpus it covers
+
+
+def test_default_jobs_is_the_usable_cpus() -> None:
+    from benchmark.cli import default_jobs
+
+    assert default_jobs() == len(os.sched_getaffinity(0))
