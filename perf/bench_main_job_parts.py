@@ -1,0 +1,126 @@
+"""The main job's parts, system by system, now against a baseline revision, in one run.
+
+``bench_main_job.py`` times the whole main job (``run --all`` from an empty
+cache: about half an hour per revision on two busy CPUs). This script is its
+short form: each installed system is run alone with ``--no-cache`` on the
+five articles (``--suite original``), in a copy of ``--baseline`` with
+``--jobs 1`` (the baseline's default for ``run --all``) and in a copy of
+``HEAD`` with ``--jobs 1`` and with ``--jobs`` set to the CPUs it may use
+(``HEAD``'s default for ``run --all``). Each copy has its own empty cache
+folder and writes into a temporary results folder. Each figure is the median
+of ``--repeat`` runs: wall seconds, and the CPU seconds of the command and
+its children (worker processes, a JVM, TreeTagger). Whether the two
+revisions wrote the same predictions is printed per system.
+
+Usage: ``python perf/bench_main_job_parts.py [--repeat 3] [--baseline REV] [--systems a,b]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: main before recognizers-dates built its model once and ``run --all`` used every CPU.
+BASELINE = "23830cd"
+SYSTEMS = (
+    "dateparser",
+    "heideltime",
+    "recognizers-dates",
+    "rules",
+    "spacy-md",
+    "spacy-sm",
+    "spacy-sm-raw",
+    "stance-lr",
+)
+
+
+def export(revision: str, folder: Path) -> Path:
+    archive = folder / "tree.tar"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision],
+        check=True,
+    )
+    tree = folder / "tree"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    archive.unlink()
+    return tree
+
+
+def timed(tree: Path, out: Path, system: str, jobs: int) -> tuple[float, float, bytes]:
+    """Wall seconds, CPU seconds (the command and its children), predictions written."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    env["TROOPBENCH_CACHE_DIR"] = str(out / "cache")
+    results = out / "results"
+    args = [
+        "run", system, "--no-cache", "--suite", "original", "--no-leaderboard",
+        "--jobs", str(jobs), "--results", str(results),
+    ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "benchmark.cli", *args],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    written = results / f"{system}.predictions.jsonl"
+    return wall, cpu, written.read_bytes() if written.exists() else b""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    args = parser.parse_args()
+    cpus = len(os.sched_getaffinity(0))
+    print(f"load average at start: {os.getloadavg()}, CPUs: {cpus}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = export(args.baseline, Path(tmp) / "base")
+        head = export("HEAD", Path(tmp) / "head")
+        runs = {"before, jobs 1": (base, 1), "now, jobs 1": (head, 1)}
+        runs[f"now, jobs {cpus}"] = (head, cpus)
+        header = " | ".join(f"{label}: wall / CPU s" for label in runs)
+        print(f"| system | {header} | same predictions |", flush=True)
+        totals = {label: [0.0, 0.0] for label in runs}
+        for system in args.systems.split(","):
+            cells = []
+            outputs = set()
+            for label, (tree, jobs) in runs.items():
+                walls, cpus_used = [], []
+                for i in range(args.repeat):
+                    out = Path(tmp) / f"{system}-{label.replace(' ', '').replace(',', '')}-{i}"
+                    wall, cpu, written = timed(tree, out, system, jobs)
+                    walls.append(wall)
+                    cpus_used.append(cpu)
+                    outputs.add(written)
+                wall, cpu = statistics.median(walls), statistics.median(cpus_used)
+                totals[label][0] += wall
+                totals[label][1] += cpu
+                cells.append(f"{wall:.2f} / {cpu:.2f}")
+            same = "yes" if len(outputs) == 1 and b"" not in outputs else "NO"
+            print(f"| {system} | {' | '.join(cells)} | {same} |", flush=True)
+        cells = [f"{w:.2f} / {c:.2f}" for w, c in totals.values()]
+        print(f"| **sum** | {' | '.join(cells)} | |", flush=True)
+    print(f"load average at end: {os.getloadavg()}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
