@@ -44,6 +44,7 @@ SYSTEMS = (
 
 
 def export(revision: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     archive = folder / "tree.tar"
     subprocess.run(
         ["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision],
