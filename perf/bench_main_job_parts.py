@@ -6,13 +6,15 @@ short form: each installed system is run alone with ``--no-cache`` on the
 five articles (``--suite original``), in a copy of ``--baseline`` with
 ``--jobs 1`` (the baseline's default for ``run --all``) and in a copy of
 ``HEAD`` with ``--jobs 1`` and with ``--jobs`` set to the CPUs it may use
-(``HEAD``'s default for ``run --all``). Each copy has its own empty cache
+(``HEAD``'s default for ``run --all``). ``--suite all`` runs them on the
+main job's 205 documents (articles and contrast variants) instead. Each copy has its own empty cache
 folder and writes into a temporary results folder. Each figure is the median
 of ``--repeat`` runs: wall seconds, and the CPU seconds of the command and
 its children (worker processes, a JVM, TreeTagger). Whether the two
 revisions wrote the same predictions is printed per system.
 
-Usage: ``python perf/bench_main_job_parts.py [--repeat 3] [--baseline REV] [--systems a,b]``.
+Usage: ``python perf/bench_main_job_parts.py [--repeat 3] [--baseline REV] [--systems a,b]
+[--suite original|all]``.
 """
 
 from __future__ import annotations
@@ -57,14 +59,16 @@ def export(revision: str, folder: Path) -> Path:
     return tree
 
 
-def timed(tree: Path, out: Path, system: str, jobs: int) -> tuple[float, float, bytes]:
+def timed(
+    tree: Path, out: Path, system: str, jobs: int, suite: str = "original"
+) -> tuple[float, float, bytes]:
     """Wall seconds, CPU seconds (the command and its children), predictions written."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
     env["TROOPBENCH_CACHE_DIR"] = str(out / "cache")
     results = out / "results"
     args = [
-        "run", system, "--no-cache", "--suite", "original", "--no-leaderboard",
+        "run", system, "--no-cache", "--suite", suite, "--no-leaderboard",
         "--jobs", str(jobs), "--results", str(results),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -89,6 +93,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument(
+        "--suite",
+        choices=("original", "all"),
+        default="original",
+        help="all: the five articles and the 200 variants, as in the main job (slow)",
+    )
     args = parser.parse_args()
     cpus = len(os.sched_getaffinity(0))
     print(f"load average at start: {os.getloadavg()}, CPUs: {cpus}", flush=True)
@@ -107,7 +117,7 @@ def main() -> int:
                 walls, cpus_used = [], []
                 for i in range(args.repeat):
                     out = Path(tmp) / f"{system}-{label.replace(' ', '').replace(',', '')}-{i}"
-                    wall, cpu, written = timed(tree, out, system, jobs)
+                    wall, cpu, written = timed(tree, out, system, jobs, args.suite)
                     walls.append(wall)
                     cpus_used.append(cpu)
                     outputs.add(written)
