@@ -863,6 +863,7 @@ def cmd_agreement_corpus(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_INVALID
     name = corpus.corpus.name
+    print(f"corpus {name}, gold hash {corpus.short_hash}; entity scorer: SemEval-2013 9.1 schemas")
     if args.diff:
         lines = entity_disagreements(a, b, texts)
         print(
