@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from benchmark.agreement import EntityAgreement
+    from benchmark.corpus import CorpusInfo
     from benchmark.gold import Gold
     from benchmark.signature import StatsSettings
 
@@ -43,7 +44,19 @@ Paths default to the current directory: results/ and LEADERBOARD.md.
 """
 
 
+def _corpus_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--corpus",
+        default=None,
+        metavar="NAME|DIR",
+        help="the corpus: troopbench (the five articles, the default), a bundled corpus "
+        "(te3-platinum; see `troopbench corpora`), a folder of .tml files, or a corpus folder "
+        "(troopbench import timeml)",
+    )
+
+
 def _gold_args(parser: argparse.ArgumentParser) -> None:
+    _corpus_arg(parser)
     parser.add_argument(
         "--gold", type=Path, default=None, help="gold folder (default: troopbench's own)"
     )
@@ -53,22 +66,67 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    return load_gold_or_report(args)
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+
+    # gold files whose content passed the schema before are not validated again
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        return load_gold_or_report(args)
+
+
+def _corpus_results(results: Path, gold: Gold) -> Path:
+    """Where a corpus's results live: ``results/`` for troopbench's own articles,
+    ``results/<corpus>/`` for any other (never ranked together)."""
+    return results if gold.corpus.is_default else results / gold.corpus.name
+
+
+def _default_gold(args: argparse.Namespace, gold: Gold) -> Gold | None:
+    """troopbench's own gold (LEADERBOARD.md is built on it): ``gold`` when it is."""
+    if gold.corpus.is_default:
+        return gold
+    return load_gold_or_report(argparse.Namespace(corpus=None, gold=None, seeds=None))
+
+
+def _other_corpora() -> list[Gold]:
+    """Every bundled corpus but troopbench's, loaded (one that does not load is said, left out)."""
+    from benchmark.corpora import bundled_names
+
+    out = []
+    for name in bundled_names()[1:]:
+        gold = load_gold_or_report(argparse.Namespace(corpus=name, gold=None, seeds=None))
+        if gold is not None:
+            out.append(gold)
+    return out
 
 
 # ---------------------------------------------------------------- commands
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from benchmark.gold import load_gold, validate_gold
+    from benchmark.corpora import CorpusNotFound, load_corpus, resolve_corpus, validate_corpus
+    from benchmark.gold import GoldError
 
-    problems = validate_gold(args.gold, args.seeds)
+    try:
+        info = resolve_corpus(args.corpus)
+        if not info.is_default and (args.gold is not None or args.seeds is not None):
+            raise CorpusNotFound("--gold and --seeds replace troopbench's own corpus, not another")
+    except CorpusNotFound as exc:
+        print(f"troopbench validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GoldError as exc:
+        problems = list(exc.problems)
+    else:
+        problems = validate_corpus(info, args.gold, args.seeds)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
-    gold = load_gold(args.gold, args.seeds)
+    gold = load_corpus(info, args.gold, args.seeds)
+    if not info.is_default:
+        _print_corpus(gold)
+        return EXIT_OK
     n = {
         layer: sum(len(getattr(d, layer)) for d in gold)
         for layer in ("entities", "timexes", "troop_counts", "stances")
@@ -82,6 +140,87 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_corpus(gold: Gold) -> None:
+    """The summary ``validate`` prints for a corpus other than troopbench's."""
+    from benchmark.layers import LAYERS
+    from benchmark.layers.timexes import timeml_deviation
+
+    corpus = gold.corpus
+    items = ", ".join(
+        f"{sum(len(getattr(d, layer)) for d in gold)} {layer.replace('_', ' ')}"
+        for layer in corpus.layers
+    )
+    print(
+        f"corpus {corpus.name} OK: {len(gold.documents)} documents, {items}; "
+        f"gold hash {gold.short_hash}"
+    )
+    if "timexes" in corpus.layers:
+        values = sorted({t.value for d in gold for t in d.timexes})
+        deviations = [v for v in values if timeml_deviation(v)]
+        where = (
+            f"{len(deviations)} of them listed corpus deviations: {', '.join(deviations)}"
+            if deviations
+            else "all TimeML 1.2.1"
+        )
+        print(f"  timex values: {len(values)} distinct, {where}")
+    for layer in LAYERS:
+        if layer in corpus.pending:
+            print(
+                f"  {layer}: pending (declared, not committed yet): not annotated; "
+                "no system attempting it may run on this corpus"
+            )
+        elif layer not in corpus.layers:
+            print(f"  {layer}: not annotated")
+    if corpus.licence:
+        print(f"  licence: {corpus.licence}")
+    if corpus.citation:
+        print(f"  cite: {corpus.citation}")
+
+
+def cmd_corpora(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from benchmark.corpora import bundled_names, load_corpus
+    from benchmark.gold import GoldError
+
+    rows = []
+    status = EXIT_OK
+    for name in bundled_names():
+        try:
+            gold = load_corpus(name)
+        except GoldError as exc:
+            rows.append(
+                [
+                    name,
+                    "invalid",
+                    "",
+                    "",
+                    f"{len(exc.problems)} problem(s); troopbench validate --corpus {name}",
+                ]
+            )
+            status = EXIT_INVALID
+            continue
+        c = gold.corpus
+        rows.append(
+            [
+                name,
+                len(gold.documents),
+                ",".join(c.layers) + (f" (pending: {','.join(c.pending)})" if c.pending else ""),
+                c.licence.split(" (")[0].split(";")[0],
+                c.title,
+            ]
+        )
+    print(
+        tabulate(
+            rows,
+            ["corpus", "documents", "layers", "licence", "title"],
+            tablefmt="simple",
+            disable_numparse=True,
+        )
+    )
+    return status
+
+
 def cmd_systems(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
@@ -93,12 +232,20 @@ def cmd_systems(args: argparse.Namespace) -> int:
             i.version if i.available else "unavailable",
             ",".join(i.layers) or "-",
             i.exposure if i.available else "-",
-            i.note,
+            plain_text(i.note),
         ]
         for i in describe_systems()
     ]
     print(tabulate(rows, ["name", "version", "layers", "exposure", "notes"], tablefmt="simple"))
     return EXIT_OK
+
+
+def plain_text(note: str) -> str:
+    """A docstring line without its reST markup: ``x``, `x` and :role:`x` become x."""
+    import re
+
+    note = re.sub(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`", r"\1", note)
+    return re.sub(r"``([^`]+)``|`([^`]+)`", lambda m: m.group(1) or m.group(2), note)
 
 
 def _stats_args(parser: argparse.ArgumentParser) -> None:
@@ -151,6 +298,8 @@ def _leaderboard_files(
     and one line per results file that is not ranked (unreadable or not comparable).
 
     ``only``: the leaderboard of the systems of these exposures alone, and no plots.
+    For a corpus other than troopbench's: that corpus's leaderboard alone (from
+    ``results/<corpus>/``), no plots, no Robustness or Transfer section.
     """
     import os
 
@@ -160,28 +309,57 @@ def _leaderboard_files(
 
     settings = _stats_settings(args)
     plots_dir = _plots_dir(args)
+    default = gold.corpus.is_default
+    results_dir = _corpus_results(args.results, gold)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
     links = {
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
-    loaded = load_results(args.results, gold.sha256, units)
-    text, svgs = build(
-        loaded,
-        current_signature(gold.sha256, settings).line(),
-        read_notes(args.results / "NOTES.md"),
-        None if only else links,
-        settings,
-        only,
-    )
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
     from benchmark.variants.robustness import robustness_for
 
-    text = robustness_for(text, args.results, gold, settings, only)
+    # checked results files, intervals, tests and tiers are kept in the cache folder,
+    # keyed by their inputs (benchmark.statcache)
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        baselines = _baselines(args) if default else None  # the baselines are troopbench's
+        loaded = load_results(
+            results_dir, gold.sha256, units, baselines=baselines, corpus=gold.corpus.name
+        )
+        notes_file = results_dir / "NOTES.md"
+        if not notes_file.is_file() and baselines is not None:
+            notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
+        text, svgs = build(
+            loaded,
+            current_signature(gold.sha256, settings, gold.corpus.name).line(),
+            read_notes(notes_file),
+            None if only or not default else links,
+            settings,
+            only,
+        )
+        problems = loaded.problems()
+        if default:
+            from benchmark.transfer import transfer_for
+
+            text = robustness_for(text, args.results, gold, settings, only)
+            text, more = transfer_for(text, args.results, gold, _other_corpora(), settings, only)
+            problems += more
     files = {args.leaderboard: text}
-    if only:
-        return files, loaded.problems()
+    if only or not default:
+        return files, problems
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
-    return files, loaded.problems()
+    return files, problems
+
+
+def _baselines(args: argparse.Namespace) -> Path | None:
+    """The built-in systems' committed results, with ``--with-baselines``."""
+    if not getattr(args, "with_baselines", False):
+        return None
+    from benchmark.corpus import baseline_results_dir
+
+    return baseline_results_dir()
 
 
 def _print_problems(problems: Sequence[str], results: Path) -> None:
@@ -206,6 +384,24 @@ def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
     return problems
 
 
+def _print_per_document(evaluation: Any) -> None:
+    """The primary P/R/F1 of each document and layer (a corpus total can hide that one
+    document scores far below the others)."""
+    from tabulate import tabulate
+
+    from benchmark.report import primary_score
+    from benchmark.scoring import PRIMARY
+
+    rows = []
+    for layer in evaluation.attempted:
+        for doc_id, counts in sorted(evaluation.per_doc[layer].items()):
+            score = primary_score(layer, counts)
+            rows.append([doc_id, layer, PRIMARY[layer], score.precision, score.recall, score.f1])
+    if rows:
+        print("per document:")
+        print(tabulate(rows, ["document", "layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
+
+
 def _print_summary(results: dict[str, object]) -> None:
     from tabulate import tabulate
 
@@ -228,6 +424,8 @@ def _print_summary(results: dict[str, object]) -> None:
         )
     for layer in results["not_attempted"]:  # type: ignore[attr-defined]
         rows.append([layer, "not attempted", "", "", ""])
+    for layer in results.get("not_annotated", ()):  # type: ignore[attr-defined]
+        rows.append([layer, "not annotated by the corpus", "", "", ""])
     print(tabulate(rows, ["layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
     print(f"signature: {results['signature']['line']}")  # type: ignore[index]
     cost = results.get("cost")
@@ -285,6 +483,12 @@ def cmd_variants(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    if not gold.corpus.is_default:
+        print(
+            "troopbench variants: the contrast suite is made from troopbench's articles only",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return run_variants(args, gold)
 
 
@@ -296,12 +500,19 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
     from benchmark.runner import score_outcome
 
     if args.suite is None:  # run: --all scores both suites, named systems the articles
-        args.suite = "all" if args.all else "original"
+        args.suite = "all" if args.all and gold.corpus.is_default else "original"
     parts: list[tuple[str, list, Any, Path]] = []
     if args.suite in ("original", "all"):
-        parts.append(
-            ("original", [d.document for d in gold], partial(score_outcome, gold), args.results)
+        part = "original" if gold.corpus.is_default else gold.corpus.name
+        results_dir = _corpus_results(args.results, gold)
+        parts.append((part, [d.document for d in gold], partial(score_outcome, gold), results_dir))
+    if args.suite in ("contrast", "all") and not gold.corpus.is_default:
+        print(
+            f"troopbench: the contrast suite is made from troopbench's articles, not from "
+            f"{gold.corpus.name}",
+            file=sys.stderr,
         )
+        return None
     if args.suite in ("contrast", "all"):
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir, score_contrast
@@ -429,13 +640,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = _suite_parts(args, gold)
         if parts is None:
             return EXIT_UNAVAILABLE
-        for sup in supervisors:
+        corpora = {part: gold.corpus for part, *_ in parts}
+        if args.all and args.corpus is None:  # --all: every bundled corpus too
+            from functools import partial
+
+            from benchmark.runner import score_outcome
+
+            for other in _other_corpora():
+                name = other.corpus.name
+                corpora[name] = other.corpus
+                documents = [d.document for d in other]
+                results_dir = _corpus_results(args.results, other)
+                parts.append((name, documents, partial(score_outcome, other), results_dir))
+        for k, sup in enumerate(supervisors, 1):
             info = sup.info
             try:
                 for part, documents, score, results_dir in parts:
+                    refusal = _corpus_refusal(info.name, info.layers, corpora[part])
+                    if refusal is not None:
+                        print(f"troopbench: {refusal}", file=sys.stderr)
+                        if not args.all:
+                            return EXIT_USAGE
+                        continue
                     print(
-                        f"running {info.name} {info.version} on {len(documents)} {part} "
-                        f"documents (worker started in {sup.start_seconds:.2f} s)",
+                        f"system {k} of {len(supervisors)}: running {info.name} {info.version} "
+                        f"on {len(documents)} {part} documents "
+                        f"(worker started in {sup.start_seconds:.2f} s)",
                         file=sys.stderr,
                     )
                     try:
@@ -460,8 +690,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                             f"from the cache ({cache.directory})",
                             file=sys.stderr,
                         )
-                    for error in outcome.errors:
-                        print(f"  recorded: {error}", file=sys.stderr)
+                    _print_errors(outcome.errors, "  recorded: ")
+                    for doc_id, trace in outcome.tracebacks.items():
+                        if args.traceback:
+                            print(f"  traceback of {info.name} on {doc_id}:", file=sys.stderr)
+                            for line in trace.rstrip("\n").splitlines():
+                                print(f"    {line}", file=sys.stderr)
+                    if outcome.tracebacks and not args.traceback:
+                        print(
+                            f"  ({info.name} raised on {len(outcome.tracebacks)} document(s); "
+                            "--traceback prints the whole traceback from the worker)",
+                            file=sys.stderr,
+                        )
+                    rejected = [e for e in outcome.errors if e.pointer]
+                    if rejected:
+                        print(
+                            f"troopbench: {info.name} predicted {len(rejected)} item(s) outside "
+                            "the prediction format (listed above; each counts as spurious)",
+                            file=sys.stderr,
+                        )
+                        status = max(status, EXIT_INVALID)
                     exchanges = outcome.exchanges if outcome.usage else ()
                     _write_run(
                         results_dir, info.name, outcome.predictions, score(outcome), exchanges
@@ -471,9 +719,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         for sup in supervisors:
             sup.close()
-    if not args.no_leaderboard:
-        _rebuild_leaderboard(gold, args)  # problems with other results files are printed
+    if args.no_leaderboard:
+        return status
+    if args.leaderboard.is_file() or args.leaderboard_rebuild or args.with_baselines:
+        board_gold = _default_gold(args, gold)  # LEADERBOARD.md is troopbench's corpus's
+        if board_gold is not None:
+            _rebuild_leaderboard(board_gold, args)  # problems with other results are printed
+    else:
+        print(
+            f"(no {args.leaderboard} here, so none was written: `troopbench leaderboard "
+            "--with-baselines` ranks your results beside the built-in systems)",
+            file=sys.stderr,
+        )
     return status
+
+
+def _corpus_refusal(system: str, layers: Sequence[str], corpus: CorpusInfo) -> str | None:
+    """Why ``system`` may not run on ``corpus`` (None when it may): it attempts a layer
+    whose gold for the corpus is pending (made blind, not committed yet), or no layer
+    the corpus annotates."""
+    pending = [x for x in layers if x in corpus.pending]
+    if pending:
+        return (
+            f"{system} is not run on {corpus.name}: it attempts {', '.join(pending)}, whose "
+            f"gold for {corpus.name} is not committed yet (systems run on a corpus only after "
+            "its gold is committed)"
+        )
+    if not any(x in corpus.layers for x in layers):
+        return (
+            f"{system} is not run on {corpus.name}: it attempts none of the layers "
+            f"{corpus.name} annotates ({', '.join(corpus.layers)})"
+        )
+    return None
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -501,11 +778,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"troopbench score: no such file: {args.predictions}", file=sys.stderr)
         return EXIT_USAGE
     suite = None
-    results_dir = args.results
+    results_dir = _corpus_results(args.results, gold)
     if args.suite == "contrast":
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir
 
+        if not gold.corpus.is_default:
+            print("troopbench score: the contrast suite is troopbench's own", file=sys.stderr)
+            return EXIT_USAGE
         suite = load_suite(gold)
         if suite is None:
             return EXIT_UNAVAILABLE
@@ -547,8 +827,13 @@ def cmd_score(args: argparse.Namespace) -> int:
             exposure=exposure,
         )
     _write_run(results_dir, args.name, loaded.documents, results)
-    if args.leaderboard_rebuild:
-        _rebuild_leaderboard(gold, args)
+    if suite is None:
+        _print_per_document(evaluation)
+    board_gold = (
+        _default_gold(args, gold) if args.leaderboard_rebuild or args.with_baselines else None
+    )
+    if board_gold is not None:
+        _rebuild_leaderboard(board_gold, args)
     if loaded.errors:
         print(
             f"troopbench score: {len(loaded.errors)} problem(s) in {args.predictions}; "
@@ -565,11 +850,20 @@ SHOWN_PROBLEMS = 100
 LARGE_INPUT = 100_000
 
 
-def _print_errors(errors: Sequence[object]) -> None:
-    for error in errors[:SHOWN_PROBLEMS]:
-        print(f"  {error}", file=sys.stderr)
-    if len(errors) > SHOWN_PROBLEMS:
-        print(f"  ... and {len(errors) - SHOWN_PROBLEMS} more", file=sys.stderr)
+def _print_errors(errors: Sequence[Any], prefix: str = "  ") -> None:
+    """Each problem once: the same message on several items is printed once, with a
+    count; at most :data:`SHOWN_PROBLEMS` messages, the rest counted."""
+    groups: dict[str, list[Any]] = {}
+    for error in errors:
+        groups.setdefault(getattr(error, "message", str(error)), []).append(error)
+    for same in list(groups.values())[:SHOWN_PROBLEMS]:
+        print(f"{prefix}{same[0]}", file=sys.stderr)
+        if len(same) > 1:
+            more = f"{' ' * len(prefix)}  ... and {len(same) - 1} more with this message"
+            print(more, file=sys.stderr)
+    rest = sum(len(same) for same in list(groups.values())[SHOWN_PROBLEMS:])
+    if rest:
+        print(f"{prefix}... and {rest} more", file=sys.stderr)
 
 
 def _progress(total: int, label: str, unit: str = "it") -> Any:
@@ -612,8 +906,16 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
-    if only is not None:
-        # a filtered view is printed, never written over the committed leaderboard
+    if only is not None or not gold.corpus.is_default:
+        # a filtered view, or another corpus's board, is printed, never written over
+        # the committed leaderboard (whose Transfer section holds the other corpora)
+        if args.check and not gold.corpus.is_default:
+            print(
+                "troopbench leaderboard: --check checks LEADERBOARD.md (troopbench's corpus, "
+                "with the Transfer section); drop --corpus",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         sys.stdout.write(_leaderboard_files(gold, args, only)[0][args.leaderboard])
         return EXIT_OK
     if not args.check:
@@ -637,15 +939,23 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None, str]:
+def _load_entry(
+    results_dir: Path, name: str, baselines: Path | None = None
+) -> tuple[dict[str, object] | None, str]:
     """A results file by system name (or path), checked as the leaderboard checks it;
-    (data, problem)."""
+    (data, problem). A name with no file in ``results_dir`` is looked up in
+    ``baselines`` (the built-in systems' committed results), and said so."""
     from benchmark.leaderboard import read_entry
     from benchmark.runner import results_path
 
     path = Path(name)
     if not (name.endswith(".json") and path.is_file()):
         path = results_path(results_dir, name)
+        if not path.is_file() and baselines is not None:
+            packaged = results_path(baselines, name)
+            if packaged.is_file():
+                print(f"({name}: the committed results of the built-in system)", file=sys.stderr)
+                path = packaged
     if not path.is_file():
         return None, f"no results file {path}"
     entry, problem = read_entry(path)
@@ -658,6 +968,9 @@ def _suite_dirs(args: argparse.Namespace) -> list[tuple[str, Path]]:
     """(suite part, results folder) for each part of ``--suite``."""
     from benchmark.variants.results import contrast_dir
 
+    corpus = getattr(args, "corpus", None)
+    if corpus not in (None, "troopbench"):  # another corpus: its own folder, no contrast suite
+        return [(str(corpus), args.results / Path(str(corpus)).name)]
     parts = {"original": args.results, "contrast": contrast_dir(args.results)}
     return [(p, d) for p, d in parts.items() if args.suite in (p, "all")]
 
@@ -667,13 +980,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for part, results_dir in _suite_dirs(args):
         if args.suite == "all":
             print(f"suite: {part}")
-        status = max(status, _compare(args, results_dir))
+        status = max(status, _compare(args, results_dir, part == "original"))
     return status
 
 
-def _compare(args: argparse.Namespace, results_dir: Path) -> int:
+def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False) -> int:
     from tabulate import tabulate
 
+    from benchmark.corpus import baseline_results_dir
     from benchmark.layers import LAYERS
     from benchmark.leaderboard import signature_differences
     from benchmark.scoring import PRIMARY
@@ -684,11 +998,15 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         mean_primary_statistic,
         paired_test,
         primary_statistic,
+        resampling_counts,
     )
+    from benchmark.units import ORIGIN_UNIT_SCHEME
 
+    # the built-in systems' committed results serve a name with no file here
+    baselines = baseline_results_dir() if packaged else None
     loaded = []
     for name in (args.a, args.b):
-        data, problem = _load_entry(results_dir, name)
+        data, problem = _load_entry(results_dir, name, baselines)
         if data is None:
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -712,7 +1030,17 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     if ca.units != cb.units:
         print("troopbench compare: the results cover different units; re-run both", file=sys.stderr)
         return EXIT_INVALID
+    # the unit the files were scored for: paragraphs, or origin-paragraph clusters (contrast)
+    unit = str(a["signature"]["settings"].get("unit", ""))  # type: ignore[index]
     settings = _stats_settings(args)
+    if unit != settings.unit:
+        import dataclasses
+
+        try:
+            settings = dataclasses.replace(settings, unit=unit)
+        except ValueError as exc:
+            print(f"troopbench compare: {exc}; re-run both systems", file=sys.stderr)
+            return EXIT_INVALID
     rows = []
     statistics = []
     for layer in LAYERS:
@@ -728,7 +1056,9 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     for layer, metric, statistic in statistics:
         ia = confidence_interval(ca, statistic, settings)
         ib = confidence_interval(cb, statistic, settings)
-        test = paired_test(ca, cb, statistic, settings.permutation_trials, settings.seed)
+        test = paired_test(
+            ca, cb, statistic, settings.permutation_trials, settings.seed, settings.unit
+        )
         verdict = "yes" if test.significant(settings.alpha) else "no"
         rows.append(
             [
@@ -743,11 +1073,14 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         )
     order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
     rows.sort(key=lambda r: order[r[0]])
+    over, detail, kind = f"{len(ca.units)} paragraphs", "", ""
+    if settings.unit == ORIGIN_UNIT_SCHEME:
+        over = f"{len(resampling_counts(ca, settings.unit).units)} origin paragraphs"
+        detail, kind = f"clusters of {len(ca.units)} variant paragraphs; ", "cluster "
     print(
-        f"{names[0]} vs {names[1]}: paired approximate randomization over "
-        f"{len(ca.units)} paragraphs "
-        f"({settings.permutation_trials:,} trials, seed {settings.seed}); "
-        f"F1 with {settings.confidence:.0%} bootstrap intervals "
+        f"{names[0]} vs {names[1]}: paired approximate randomization over {over} "
+        f"({detail}{settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"F1 with {settings.confidence:.0%} {kind}bootstrap intervals "
         f"({settings.bootstrap_trials:,} resamples)"
     )
     headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]
@@ -759,6 +1092,7 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         str(signature["version"]),  # type: ignore[index]
         str(signature["gold_hash"]),  # type: ignore[index]
         tuple(scored.items()),
+        str(signature.get("corpus", "troopbench")),  # type: ignore[attr-defined]
     ).line()
     print(f"signature: {line}")
     return EXIT_OK
@@ -772,10 +1106,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if gold is None:
         return EXIT_INVALID
     registries = None
+    args.results = _corpus_results(args.results, gold)
     if args.suite == "contrast":
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir
 
+        if not gold.corpus.is_default:
+            print("troopbench report: the contrast suite is troopbench's own", file=sys.stderr)
+            return EXIT_USAGE
         suite = load_suite(gold)
         if suite is None:
             return EXIT_UNAVAILABLE
@@ -943,6 +1281,72 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_timeml(args: argparse.Namespace) -> int:
+    from benchmark.corpora import CorpusNotFound, import_corpus, load_corpus
+
+    if not args.directory.is_dir():
+        print(f"troopbench import: no folder {args.directory}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out.exists() and any(args.out.iterdir()):
+        print(f"troopbench import: {args.out} exists and is not empty", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        gold = load_gold_or_report(argparse.Namespace(corpus=args.directory, gold=None, seeds=None))
+        if gold is None:
+            return EXIT_INVALID
+        info = import_corpus(gold, args.out, args.name)
+        load_corpus(args.out)  # what was written loads, and says so
+    except (ValueError, CorpusNotFound) as exc:
+        print(f"troopbench import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    n = sum(len(d.timexes) for d in gold)
+    print(
+        f"imported {len(gold.documents)} documents, {n} timexes as corpus {info.name!r} "
+        f"into {args.out} (gold hash {gold.short_hash}); use it with --corpus {args.out}"
+    )
+    return EXIT_OK
+
+
+def cmd_export_timeml(args: argparse.Namespace) -> int:
+    from benchmark.corpora import export_timeml, prediction_tags
+
+    gold = _load_gold(args)
+    if gold is None:
+        return EXIT_INVALID
+    if "timexes" not in gold.layers:
+        print(f"troopbench export: {gold.corpus.name} does not annotate timexes", file=sys.stderr)
+        return EXIT_USAGE
+    tags = None
+    if args.predictions is not None:
+        from benchmark.predictions import load_predictions
+
+        if not args.predictions.is_file():
+            print(f"troopbench export: no such file: {args.predictions}", file=sys.stderr)
+            return EXIT_USAGE
+        texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
+        loaded = load_predictions(args.predictions, texts)
+        _print_errors(loaded.errors)
+        tags, left_out = prediction_tags(loaded.documents)
+        for line in left_out:
+            print(f"  left out: {line}", file=sys.stderr)
+        if left_out:
+            print(
+                f"troopbench export: {len(left_out)} predicted timex(es) cannot be written as "
+                "TimeML (listed above); the official toolkit counts them as not predicted",
+                file=sys.stderr,
+            )
+    written = export_timeml(gold, args.out, tags, nbsp_to_space=args.nbsp_to_space)
+    what = f"predictions of {args.predictions}" if tags is not None else "gold"
+    nbsp = sum(d.document.text.count("\u00a0") for d in gold)
+    print(f"wrote {len(written)} TimeML files ({what}, corpus {gold.corpus.name}) to {args.out}")
+    if nbsp and not args.nbsp_to_space:
+        print(
+            f"note: the texts hold {nbsp} no-break space(s) (U+00A0), on which the TempEval-3 "
+            "toolkit's normaliser aborts; --nbsp-to-space writes each as a space (no offset moves)"
+        )
+    return EXIT_OK
+
+
 def cmd_hub_export(args: argparse.Namespace) -> int:
     from benchmark.hub import export_command
 
@@ -974,6 +1378,9 @@ def build_parser() -> argparse.ArgumentParser:
     _gold_args(p)
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser("corpora", help="list the bundled corpora, their layers and licences")
+    p.set_defaults(func=cmd_corpora)
+
     p = sub.add_parser("systems", help="list registered systems and whether they load here")
     p.set_defaults(func=cmd_systems)
 
@@ -987,6 +1394,12 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             default=None,
             help="folder of the leaderboard's SVG plots (default: docs/leaderboard beside it)",
+        )
+        p.add_argument(
+            "--with-baselines",
+            action="store_true",
+            help="rank the built-in systems' committed results (packaged with troopbench) "
+            "beside yours; a results file of yours with the same name wins",
         )
 
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
@@ -1004,6 +1417,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument(
+        "--traceback",
+        action="store_true",
+        help="print the whole traceback from the worker for each document whose extract "
+        "raised (the recorded error names the innermost line of the system's own code)",
+    )
+    p.add_argument(
         "--memory-limit",
         type=int,
         default=None,
@@ -1018,7 +1437,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace results written by a system from another source (entry point or "
         "module:attr) under the same name",
     )
-    p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
+    p.add_argument(
+        "--no-leaderboard",
+        action="store_true",
+        help="do not rebuild LEADERBOARD.md (by default it is rebuilt where one exists)",
+    )
+    p.add_argument(
+        "--leaderboard-rebuild",
+        action="store_true",
+        help="write LEADERBOARD.md and its plots even where there is none yet",
+    )
     p.add_argument(
         "--jobs",
         "-j",
@@ -1110,6 +1538,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="system name (reads results/B.json)")
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
     _suite_arg(p, "original")
+    p.add_argument(
+        "--corpus",
+        default=None,
+        metavar="NAME",
+        help="compare their results on this corpus (results/NAME/; default: troopbench's)",
+    )
     _stats_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -1149,6 +1583,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gold_args(p)
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("import", help="read a foreign corpus into a troopbench corpus folder")
+    imp = p.add_subparsers(dest="import_command", required=True, metavar="FORMAT")
+    q = imp.add_parser("timeml", help="a folder of TimeML .tml files (TIMEX3, DCT, title)")
+    q.add_argument("directory", type=Path, metavar="DIR", help="folder of .tml files")
+    q.add_argument("--out", type=Path, required=True, metavar="CORPUS_DIR", help="new folder")
+    q.add_argument("--name", default=None, help="corpus name (default: the folder's name)")
+    q.set_defaults(func=cmd_import_timeml)
+
+    p = sub.add_parser(
+        "export", help="write a corpus's gold or a predictions file in another format"
+    )
+    exp = p.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
+    q = exp.add_parser(
+        "timeml", help="TimeML files the official TempEval-3 toolkit accepts, one per document"
+    )
+    q.add_argument("out", type=Path, metavar="OUT_DIR")
+    q.add_argument(
+        "--predictions",
+        type=Path,
+        default=None,
+        metavar="PREDICTIONS.jsonl",
+        help="write these predicted timexes instead of the gold (e.g. "
+        "results/te3-platinum/heideltime.predictions.jsonl)",
+    )
+    q.add_argument(
+        "--nbsp-to-space",
+        action="store_true",
+        help="write each no-break space (U+00A0) as a space, one character for one (no offset "
+        "moves): the TempEval-3 toolkit's normaliser aborts on it",
+    )
+    _gold_args(q)
+    q.set_defaults(func=cmd_export_timeml)
 
     p = sub.add_parser("hub", help="export the dataset for the Hugging Face Hub, or publish it")
     hub = p.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")

@@ -35,10 +35,12 @@ that call a model report it, :mod:`benchmark.usage`); "—" for the others.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add
@@ -48,12 +50,14 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from benchmark.inputs import InputError, read_json_file
+from benchmark.corpus import DEFAULT_CORPUS
+from benchmark.inputs import InputError, decode, loads
 from benchmark.layers import LAYERS
 from benchmark.plots import PRPoint, pr_plot_svg
 from benchmark.runner import validate_results
 from benchmark.scoring import COUNT_TYPES, PRIMARY, layer_metrics
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
+from benchmark.statcache import check_mark, memoized, set_mark
 from benchmark.stats import (
     F1_METRICS,
     Interval,
@@ -125,6 +129,11 @@ def md_text(value: object, limit: int = 80) -> str:
     return text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
 
 
+#: id(results data) -> (that data, its UnitCounts): the most recent ones, oldest first.
+_UNIT_COUNTS: dict[int, tuple[Mapping[str, Any], UnitCounts]] = {}
+_UNIT_COUNTS_KEPT = 64
+
+
 @dataclass(frozen=True, slots=True)
 class ResultEntry:
     """One readable results file."""
@@ -172,8 +181,18 @@ class ResultEntry:
         return f"{tokens:,.0f} tok, {seconds:.1f} s"
 
     def unit_counts(self) -> UnitCounts:
-        """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
-        return UnitCounts.from_results(self.data)
+        """Per-unit counts of the attempted layers; ValueError when absent or malformed.
+        Built once per results data in this process (the tables and the Robustness
+        section ask for them per layer)."""
+        key = id(self.data)
+        known = _UNIT_COUNTS.get(key)
+        if known is not None and known[0] is self.data:
+            return known[1]
+        counts = UnitCounts.from_results(self.data)
+        _UNIT_COUNTS[key] = (self.data, counts)
+        while len(_UNIT_COUNTS) > _UNIT_COUNTS_KEPT:
+            _UNIT_COUNTS.pop(next(iter(_UNIT_COUNTS)))
+        return counts
 
     def stale_reason(
         self, reference: Mapping[str, Any], units: Sequence[str] | None = None
@@ -201,7 +220,11 @@ STATS_FIELDS = frozenset(k for k, _ in DEFAULT_STATS.items()) - {"unit"}
 def scoring_signature(signature: Mapping[str, Any]) -> dict[str, str]:
     """The fields of a signature that must be equal for two results to be compared."""
     settings = signature.get("settings", {})
-    out = {"troopbench": str(signature.get("version")), "gold": str(signature.get("gold_hash"))}
+    out = {
+        "troopbench": str(signature.get("version")),
+        "corpus": str(signature.get("corpus", DEFAULT_CORPUS)),  # none named: troopbench's
+        "gold": str(signature.get("gold_hash")),
+    }
     if isinstance(settings, Mapping):
         out.update({str(k): str(v) for k, v in settings.items() if k not in STATS_FIELDS})
     return out
@@ -255,18 +278,38 @@ def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
     """A results file, checked: readable JSON within the input bounds (no NaN), valid
     against the schema, metrics that its counts reproduce. (entry, "") or (None, problem)."""
     try:
-        data = read_json_file(path)
-    except InputError as exc:
-        return None, f"{exc.pointer}: {exc.message}" if exc.pointer else exc.message
+        raw = path.read_bytes()
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
+    mark = check_mark("results", raw, _RESULTS_CHECKS)
+    if mark is not None and mark.exists():  # these bytes passed these checks before
+        with contextlib.suppress(ValueError):
+            return ResultEntry(path, json.loads(raw)), ""
+    try:
+        data = loads(decode(raw))
+    except InputError as exc:
+        return None, f"{exc.pointer}: {exc.message}" if exc.pointer else exc.message
     problems = validate_results(data)
     if problems:
         return None, problems[0]
     problem = tampered(data)
     if problem:
         return None, problem
+    if mark is not None:
+        set_mark(mark)
     return ResultEntry(path, data), ""
+
+
+#: The code whose checks a results file passes in :func:`read_entry` (bounds, schema,
+#: counts): a change to any of it checks every file again.
+_RESULTS_CHECKS = (
+    "benchmark.inputs",
+    "benchmark.runner",
+    "benchmark.leaderboard",
+    "benchmark.scoring",
+    "benchmark.metrics",
+    "benchmark.schemas",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +334,8 @@ def load_results(
     gold_hash: str,
     units: Sequence[str] | None = None,
     reference: Mapping[str, Any] | None = None,
+    baselines: Path | None = None,
+    corpus: str = DEFAULT_CORPUS,
 ) -> LoadedResults:
     """Read every ``*.json`` in ``results_dir``; sort out incomparable and broken ones.
 
@@ -298,9 +343,11 @@ def load_results(
     (default: the current signature for ``gold_hash``) and it has per-unit
     counts for the current unit ids (``units``). Unreadable, invalid or
     hand-edited files, and two files for one system name, are broken.
+    ``baselines``: a second folder (the built-in systems' committed results)
+    whose systems are added unless ``results_dir`` has a file of that name.
     """
     if reference is None:
-        reference = current_signature(gold_hash).to_dict()
+        reference = current_signature(gold_hash, corpus=corpus).to_dict()
     current: list[ResultEntry] = []
     stale: list[tuple[ResultEntry, str]] = []
     broken: list[tuple[str, str]] = []
@@ -311,6 +358,12 @@ def load_results(
             broken.append((path.name, problem))
         else:
             entries.append(entry)
+    if baselines is not None and baselines.resolve() != results_dir.resolve():
+        own = {path.name for path in results_dir.glob("*.json")}
+        for path in sorted(baselines.glob("*.json")):
+            entry, _ = read_entry(path)
+            if path.name not in own and entry is not None:
+                entries.append(entry)
     by_name: dict[str, list[ResultEntry]] = {}
     for entry in entries:
         by_name.setdefault(entry.name, []).append(entry)
@@ -381,6 +434,7 @@ class Board:
     untuned_overall: tuple[BoardRow, ...]
 
 
+@memoized  # one layer's intervals of one system: kept by its inputs
 def _intervals(
     counts: UnitCounts, layer: str, keys: Sequence[str], settings: StatsSettings
 ) -> dict[str, Interval]:
@@ -598,6 +652,17 @@ def _exposure_paragraph() -> str:
 PREAMBLE = "preamble"
 
 
+def without_mentions(text: str, names: Iterable[str]) -> str:
+    """``text`` without the paragraphs that name any of ``names`` (a filtered view of
+    the leaderboard keeps no commentary about the systems it leaves out)."""
+    names = sorted(names)
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    kept = [p for p in re.split(r"\n\s*\n", text) if not pattern.search(p)]
+    return "\n\n".join(kept).strip()
+
+
 def read_notes(path: Path) -> dict[str, str]:
     """Layer → commentary paragraph(s) from ``results/NOTES.md`` (may be absent).
 
@@ -768,7 +833,11 @@ def build(
     ``only``: keep the results of these exposures alone (:func:`restrict`).
     """
     if only:
+        everyone = {e.name for e in (*results.current, *results.stale)}
         results = restrict(results, only)
+        shown = {e.name for e in (*results.current, *results.stale)}
+        notes = {k: without_mentions(v, everyone - shown) for k, v in notes.items()}
+        notes = {k: v for k, v in notes.items() if v}
     board = build_board(results, settings)
     text = render(results, signature_line, notes, plot_links, settings, board, only)
     return text, render_plots(board)

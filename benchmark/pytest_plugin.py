@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 __all__ = ["TroopbenchFixture"]
 
 _LAYER_NAMES = "entities, timexes, troop_counts, stances"
+#: Where thresholds apply: the score over all documents, each document's, or both.
+SCOPES = ("corpus", "document", "both")
 _PREFIX = "troopbench"
 
 
@@ -85,10 +87,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Overrides the ini option troopbench_min_f1",
     )
     group.addoption(
+        "--troopbench-scope",
+        choices=SCOPES,
+        default=None,
+        help="where the thresholds apply: corpus (the troopbench::all::<layer> tests; the "
+        "default), document (each troopbench::<doc>::<layer> test) or both. Overrides the "
+        "ini option troopbench_scope",
+    )
+    group.addoption(
         "--troopbench-gold",
         metavar="DIR",
         default=None,
         help="gold folder (default: the gold shipped with troopbench)",
+    )
+    group.addoption(
+        "--troopbench-corpus",
+        metavar="NAME|DIR",
+        default=None,
+        help="the corpus to score on: troopbench (default), a bundled corpus such as "
+        "te3-platinum, a folder of .tml files or a corpus folder; layers it does not annotate "
+        "are not scored",
     )
     group.addoption(
         "--troopbench-seeds",
@@ -115,6 +133,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help=f"LAYER=VALUE thresholds on the primary F1 of each layer ({_LAYER_NAMES})",
     )
+    parser.addini(
+        "troopbench_scope",
+        default="corpus",
+        help="where the thresholds apply: corpus (default), document or both",
+    )
 
 
 class Options:
@@ -131,8 +154,12 @@ class Options:
         threshold_source: str = "",
         system_options: dict[str, str] | None = None,
         suite: str = "original",
+        scope: str = "corpus",
+        corpus: str | None = None,
     ) -> None:
+        self.corpus = corpus
         self.suite = suite
+        self.scope = scope
         self.system = system
         self.system_options = system_options or {}
         self.predictions = predictions
@@ -222,6 +249,11 @@ def read_options(config: pytest.Config) -> Options:
         raise pytest.UsageError(f"--troopbench-timeout must be positive, got {timeout:g}")
     system_options = _system_options(config, system)
     suite = config.getoption("troopbench_suite", "original")
+    scope = config.getoption("troopbench_scope") or config.getini("troopbench_scope") or "corpus"
+    if scope not in SCOPES:
+        raise pytest.UsageError(
+            f"ini option troopbench_scope: {scope!r} is not one of {', '.join(SCOPES)}"
+        )
     return Options(
         system,
         predictions,
@@ -232,6 +264,8 @@ def read_options(config: pytest.Config) -> Options:
         source,
         system_options,
         suite,
+        scope,
+        config.getoption("troopbench_corpus", None),
     )
 
 
@@ -252,11 +286,14 @@ def _system_options(config: pytest.Config, system: str | None) -> dict[str, str]
 # ------------------------------------------------------------------ the session's run
 
 
-def _load_gold(gold_dir: Path | None, seeds_dir: Path | None) -> Gold:
-    from benchmark.gold import GoldError, load_gold
+def _load_gold(gold_dir: Path | None, seeds_dir: Path | None, corpus: str | None = None) -> Gold:
+    from benchmark.corpora import CorpusNotFound, load_corpus
+    from benchmark.gold import GoldError
 
     try:
-        return load_gold(gold_dir, seeds_dir)
+        return load_corpus(corpus, gold_dir, seeds_dir)
+    except CorpusNotFound as exc:
+        raise pytest.UsageError(f"--troopbench-corpus: {exc}") from None
     except GoldError as exc:
         shown = "\n".join(f"  {p}" for p in exc.problems[:10])
         more = f"\n  … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
@@ -314,7 +351,7 @@ class TroopbenchRun:
     def __init__(self, config: pytest.Config, options: Options) -> None:
         self.config = config
         self.options = options
-        self.gold = _load_gold(options.gold_dir, options.seeds_dir)
+        self.gold = _load_gold(options.gold_dir, options.seeds_dir, options.corpus)
         self.registries = _suite_registries(self, options.suite)
         self.supervisor: Supervisor | None = None
         self.loaded: PredictionsFile | None = None
@@ -396,7 +433,11 @@ class TroopbenchRun:
         assert self.loaded is not None
         return score_predictions(self.loaded, self.gold, name=self.name, registries=self.registries)
 
-    def threshold(self, layer: str) -> float | None:
+    def threshold(self, layer: str, scope: str | None = None) -> float | None:
+        """The threshold of ``layer``; with ``scope`` (corpus or document), only if the
+        thresholds apply there (``--troopbench-scope``)."""
+        if scope is not None and self.options.scope not in (scope, "both"):
+            return None
         return self.options.thresholds.get(layer)
 
 
@@ -480,7 +521,9 @@ def troopbench(pytestconfig: pytest.Config) -> TroopbenchFixture:
     scores a predictions JSONL file.
     """
     options = pytestconfig.stash.get(_OPTIONS, None) or Options()
-    return TroopbenchFixture(options.gold_dir, options.seeds_dir, options.timeout, options.suite)
+    return TroopbenchFixture(
+        options.gold_dir, options.seeds_dir, options.timeout, options.suite, options.corpus
+    )
 
 
 # ------------------------------------------------------------------ the fixture's object
@@ -498,17 +541,31 @@ class TroopbenchFixture:
         seeds_dir: Path | None = None,
         timeout: float | None = None,
         suite: str = "original",
+        corpus: str | None = None,
     ) -> None:
         self.gold_dir = gold_dir
         self.seeds_dir = seeds_dir
         self.timeout = timeout
         self.suite = suite
-        self._golds: dict[tuple[Path | None, Path | None], Gold] = {}
+        self.corpus = corpus
+        self._golds: dict[tuple[Path | None, Path | None, str | None], Gold] = {}
 
-    def gold(self, gold_dir: Path | str | None = None, seeds_dir: Path | str | None = None) -> Gold:
-        """The gold to score against (default: the session's, else troopbench's own)."""
-        from benchmark.gold import load_gold
+    def gold(
+        self,
+        gold_dir: Path | str | None = None,
+        seeds_dir: Path | str | None = None,
+        corpus: str | None = None,
+    ) -> Gold:
+        """The gold to score against (default: the session's, else troopbench's own);
+        ``corpus``: another corpus by name or folder (default: ``--troopbench-corpus``)."""
+        from benchmark.corpora import load_corpus
 
+        if corpus is not None or (self.corpus is not None and gold_dir is None):
+            name = corpus or self.corpus
+            ckey = (None, None, name)
+            if ckey not in self._golds:
+                self._golds[ckey] = load_corpus(name)
+            return self._golds[ckey]
         gdir = Path(gold_dir).resolve() if gold_dir is not None else self.gold_dir
         if seeds_dir is not None:
             sdir: Path | None = Path(seeds_dir).resolve()
@@ -516,9 +573,9 @@ class TroopbenchFixture:
             sdir = _seeds_beside(gdir)
         else:
             sdir = self.seeds_dir
-        key = (gdir, sdir)
+        key = (gdir, sdir, None)
         if key not in self._golds:
-            self._golds[key] = load_gold(gdir, sdir)
+            self._golds[key] = load_corpus(None, gdir, sdir)
         return self._golds[key]
 
     def evaluate(
@@ -530,6 +587,7 @@ class TroopbenchFixture:
         timeout: float | None = None,
         options: dict[str, str] | None = None,
         suite: str | None = None,
+        corpus: str | None = None,
     ) -> Report:
         """Run ``system`` over the gold and score it.
 
@@ -545,7 +603,7 @@ class TroopbenchFixture:
         from benchmark.variants.suite import suite_gold
 
         extractor = _as_extractor(system, options)
-        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir, corpus), suite or self.suite)
         return evaluate_system(
             extractor, gold, timeout=timeout or self.timeout, registries=registries
         )
@@ -557,13 +615,15 @@ class TroopbenchFixture:
         gold_dir: Path | str | None = None,
         seeds_dir: Path | str | None = None,
         suite: str | None = None,
+        corpus: str | None = None,
     ) -> Report:
-        """Score a predictions JSONL file (see README "Prediction format"); ``suite`` as
-        for :meth:`evaluate` (variant ids look like ``000_cfbd3f9e2e2eb4de~dates~3``)."""
+        """Score a predictions JSONL file (see README "Prediction format"); ``suite`` and
+        ``corpus`` as for :meth:`evaluate` (variant ids look like
+        ``000_cfbd3f9e2e2eb4de~dates~3``)."""
         from benchmark.report import evaluate_predictions
         from benchmark.variants.suite import suite_gold
 
-        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir, corpus), suite or self.suite)
         return evaluate_predictions(Path(path), gold, registries)
 
 
@@ -646,6 +706,9 @@ class AllDocumentsNode(DocumentNode):
 class _ScoreItem(pytest.Item):
     """Shared by the per-document and aggregate items: scoring and reporting."""
 
+    #: the threshold scope this item's test belongs to (``--troopbench-scope``)
+    scope = "corpus"
+
     @property
     def run(self) -> TroopbenchRun:
         node = self.parent
@@ -679,7 +742,7 @@ class _ScoreItem(pytest.Item):
             ("troopbench_f1", f"{score.f1:.3f}"),
             ("troopbench_counts", count_summary(counts)),
         ]
-        threshold = self.run.threshold(self.layer)
+        threshold = self.run.threshold(self.layer, self.scope)
         if threshold is not None:
             self.user_properties.append(("troopbench_min_f1", f"{threshold:.3f}"))
         return metric, score
@@ -692,7 +755,7 @@ class _ScoreItem(pytest.Item):
 
     def _below(self, score: Any) -> float | None:
         """The threshold this score misses, or None (undefined 0/0 scores pass)."""
-        threshold = self.run.threshold(self.layer)
+        threshold = self.run.threshold(self.layer, self.scope)
         if threshold is None or (score.no_gold and score.no_predictions):
             return None
         return threshold if score.f1 < threshold else None
@@ -700,6 +763,8 @@ class _ScoreItem(pytest.Item):
 
 class LayerItem(_ScoreItem):
     """``troopbench::<doc_id>::<layer>``: one document's score on one layer."""
+
+    scope = "document"
 
     @property
     def doc_id(self) -> str:
@@ -711,14 +776,24 @@ class LayerItem(_ScoreItem):
         assert report.evaluation is not None
         counts = report.evaluation.per_doc[self.layer][self.doc_id]
         metric, score = self._record(counts)
-        notes = self._error_lines(report)
-        if notes:
-            self.add_report_section("call", "troopbench errors", "\n".join(notes))
         failures = [e for e in report.errors if e.doc_id == self.doc_id and _fatal(e)]
         if failures:
-            raise TroopbenchFailure(
+            message = (
                 f"{report.system} failed on this document: {failures[0].message} "
                 f"({self.layer}, {self.doc_id}; its gold items count as missed)"
+            )
+            trace = report.tracebacks.get(self.doc_id, "")
+            if trace and self.config.get_verbosity() > 0:
+                message += "\n  traceback in the worker:\n" + _indent(trace, "    ")
+            elif trace:
+                message += "\n  (-v shows the whole traceback)"
+            raise TroopbenchFailure(message)
+        rejected = self._error_lines(report)
+        if rejected:
+            raise TroopbenchFailure(
+                _rejected_message(report.system, len(rejected), f"{self.doc_id}, {self.layer}")
+                + "".join(f"\n    {e}" for e in rejected[:10])
+                + (f"\n    ... and {len(rejected) - 10} more" if len(rejected) > 10 else "")
             )
         threshold = self._below(score)
         if threshold is not None:
@@ -756,6 +831,18 @@ class AggregateItem(_ScoreItem):
         assert report.evaluation is not None
         counts = report.evaluation.total(self.layer)
         metric, score = self._record(counts)
+        rejected = [
+            e for e in report.errors if not _fatal(e) and e.pointer.startswith(f"/{self.layer}")
+        ]
+        if rejected:
+            documents = len({e.doc_id for e in rejected})
+            raise TroopbenchFailure(
+                _rejected_message(
+                    report.system, len(rejected), f"{self.layer}, {documents} document(s)"
+                )
+                + f"\n    e.g. {rejected[0]}"
+                + f"\n  (each troopbench::<document>::{self.layer} test lists its own)"
+            )
         threshold = self._below(score)
         if threshold is None:
             return
@@ -786,6 +873,17 @@ class AggregateItem(_ScoreItem):
         if report.failed_documents:
             lines.append(f"  the system failed on: {', '.join(report.failed_documents)}")
         return "\n".join(lines)
+
+
+def _rejected_message(system: str, count: int, where: str) -> str:
+    return (
+        f"{system} predicted {count} item(s) that are not in the prediction format "
+        f"({where}); each counts as spurious. Fix them:"
+    )
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
 
 
 def _fatal(error: Any) -> bool:

@@ -17,16 +17,32 @@ A system whose optional dependencies are missing raises
 :class:`SystemUnavailable` when it is built; it is then listed as
 unavailable, with the install command, and skipped by ``run --all``.
 
+Listing without building: a registered class or factory may have a
+``probe()`` static method that returns the ``version`` the system would
+have if built here, or raises :class:`SystemUnavailable` for the same
+reasons building would, without building anything (no model loaded, no JVM
+started): it checks that its imports can be found, that Java is there, that
+its model packages are installed, and reads versions from package metadata.
+:func:`describe_systems` uses it and builds only systems without one.
+
 Every system declares its exposure to the test articles (:class:`Exposure`):
 an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
 ``exposure_note`` saying what it saw. A system that declares nothing is
 :data:`UNDECLARED`, never taken for clean.
+
+Exposure is per corpus: ``exposure``/``exposure_note`` are the declaration
+for troopbench's own articles; ``corpus_exposure`` gives (corpus, level,
+note) triples for other corpora, e.g. ``(("te3-platinum", "none", "..."),)``
+(:func:`corpus_exposures`). A corpus a system declares nothing for is
+:data:`UNDECLARED` for it.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -83,6 +99,29 @@ def declared_exposure(system: object) -> Exposure:
     return Exposure(str(level), str(note))
 
 
+def corpus_exposures(system: object) -> dict[str, Exposure]:
+    """A system's declared exposure to each corpus other than troopbench's own
+    (its ``corpus_exposure`` attribute); ValueError for a malformed declaration."""
+    declared = getattr(system, "corpus_exposure", None)
+    if declared is None:
+        return {}
+    shape = "corpus_exposure must be (corpus, level, note) triples, one per corpus"
+    if not isinstance(declared, tuple | list):
+        raise ValueError(shape)
+    out: dict[str, Exposure] = {}
+    for triple in declared:
+        if not isinstance(triple, tuple | list) or len(triple) != 3:
+            raise ValueError(shape)
+        corpus, level, note = triple
+        if not isinstance(corpus, str) or not corpus or corpus in out:
+            raise ValueError(shape)
+        problem = exposure_problem(level, note)
+        if problem is not None:
+            raise ValueError(f"corpus_exposure {corpus!r}: {problem}")
+        out[corpus] = Exposure(str(level), str(note))
+    return dict(sorted(out.items()))
+
+
 @runtime_checkable
 class Extractor(Protocol):
     """What a troopbench system is.
@@ -108,10 +147,37 @@ class SystemUnavailable(Exception):
     """A system cannot be built here (an optional dependency is missing)."""
 
     def __init__(self, name: str, reason: str, install: str) -> None:
+        from benchmark.install import as_installed
+
         self.name = name
         self.reason = reason
-        self.install = install
-        super().__init__(f"system {name!r} is unavailable: {reason}; install it with: {install}")
+        self.install = as_installed(install)  # a command that works here, as printed
+        super().__init__(f"system {name!r} is unavailable: {reason}; {self.advice}")
+
+    @property
+    def advice(self) -> str:
+        """``install it with: <command>`` for a pip command; other advice as it is."""
+        if re.match(r"(?:\S+ -m )?pip install ", self.install):
+            return f"install it with: {self.install}"
+        return self.install
+
+
+def find_modules(name: str, modules: Mapping[str, str], install: str) -> None:
+    """Raise :class:`SystemUnavailable` (``modules[m]`` as the reason) for the first
+    top-level module ``m`` that cannot be found; finds, never imports (for ``probe()``)."""
+    for module, reason in modules.items():
+        if importlib.util.find_spec(module) is None:
+            raise SystemUnavailable(name, reason, install)
+
+
+def dist_version(distribution: str) -> str:
+    """An installed distribution's version from its metadata ("?" when it has none)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "?"
 
 
 class SystemNotFound(Exception):
@@ -188,6 +254,7 @@ def _instantiate(obj: object, label: str, options: Mapping[str, str] | None = No
         )
     try:
         declared_exposure(candidate)
+        corpus_exposures(candidate)
     except ValueError as exc:
         raise SystemNotFound(f"{label}: {exc}") from exc
     return candidate  # type: ignore[return-value]
@@ -198,9 +265,16 @@ def check_system(system: object, label: str) -> None:
     whose name is a non-empty string (at most 100 characters, valid Unicode),
     whose version is a string or number and whose layers are known ones."""
     if not _looks_like_system(system):
+        if isinstance(system, type):
+            what = f"is a class whose instances take arguments ({system.__name__})"
+        else:
+            missing = [a for a in ("name", "version", "layers") if not hasattr(system, a)]
+            if not callable(getattr(system, "extract", None)):
+                missing.append("extract(document)")
+            what = f"has no {', '.join(missing)}" if missing else "is not usable"
         raise SystemNotFound(
-            f"{label} is not a troopbench system: "
-            "it needs name, version, layers and extract(document)"
+            f"{label} is not a troopbench system: it {what} "
+            "(a system needs name, version, layers and extract(document))"
         )
     name = system.name  # type: ignore[attr-defined]
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -225,6 +299,7 @@ def check_system(system: object, label: str) -> None:
         )
     try:
         declared_exposure(system)
+        corpus_exposures(system)
     except ValueError as exc:
         raise SystemNotFound(f"{label}: {exc}") from None
 
@@ -301,17 +376,46 @@ def load_system(name: str, options: Mapping[str, str] | None = None) -> Extracto
     return _instantiate(target, name, options)
 
 
-def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[SystemInfo]:
-    """Every registered system, built to see whether it is available here."""
+def _probed(name: str, target: str) -> SystemInfo | None:
+    """A registered system described through its ``probe()`` (module doc), or None
+    when it has none (or cannot be imported: building reports that)."""
+    try:
+        obj = _registered()[name].load()  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    probe = getattr(obj, "probe", None)
+    if not callable(probe) or not isinstance(getattr(obj, "layers", None), tuple):
+        return None
+    try:
+        version = probe()
+    except SystemUnavailable as exc:
+        return SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}")
+    doc = (obj.__doc__ or "").strip().splitlines()
+    try:
+        exposure = declared_exposure(obj).level
+    except ValueError:
+        return None
+    return SystemInfo(
+        name, target, True, str(version), tuple(obj.layers), doc[0] if doc else "", exposure
+    )
+
+
+def describe_systems(
+    loader: Callable[[str], Extractor] = load_system, probe: bool = True
+) -> list[SystemInfo]:
+    """Every registered system and whether it is available here: from its ``probe()``
+    when it has one and ``probe`` is true (nothing built), else by building it."""
     infos = []
     for name, ep in sorted(_registered().items()):
         target = ep.value  # type: ignore[attr-defined]
+        probed = _probed(name, target) if probe else None
+        if probed is not None:
+            infos.append(probed)
+            continue
         try:
             system = loader(name)
         except SystemUnavailable as exc:
-            infos.append(
-                SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}")
-            )
+            infos.append(SystemInfo(name, target, False, "", (), f"{exc.reason}; {exc.advice}"))
             continue
         except SystemNotFound as exc:
             infos.append(SystemInfo(name, target, False, "", (), str(exc)))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cache import PredictionCache, default_cache_dir
+from benchmark.cache import PredictionCache, default_cache_dir, document_fingerprint
 from benchmark.corpus import Document
 from benchmark.gold import Gold
 from benchmark.predictions import (
@@ -122,10 +122,25 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path, mini_gold: Gold) ->
     assert score_outcome(mini_gold, first)["layers"] == score_outcome(mini_gold, second)["layers"]
     files = sorted(tmp_path.rglob("*.json"))
     assert len(files) == len(docs)
-    assert {f.stem for f in files} == {d.text_sha256 for d in docs}
+    assert {f.stem for f in files} == {
+        f"{d.text_sha256}-{document_fingerprint(d)[:16]}" for d in docs
+    }
     assert all(
         "counting" in f.parent.parent.name and f.parent.name.startswith("1_src.") for f in files
     )
+
+
+def test_same_text_under_two_ids_never_evicts(tmp_path: Path, mini_gold: Gold) -> None:
+    """An article and a variant with the same text (or two variants) keep one entry each:
+    the second of two runs serves both from the cache, one extraction each in all."""
+    cache = PredictionCache(tmp_path)
+    first = documents(mini_gold)[0]
+    twin = dataclasses.replace(first, doc_id=first.doc_id + "~numbers~0")
+    run_system(Counting(), [first, twin], cache=cache)
+    again = run_system(Counting(), [first, twin], cache=cache)
+    assert again.cached == (first.doc_id, twin.doc_id)
+    assert calls(Counting()) == {first.doc_id: 1, twin.doc_id: 1}
+    assert len(list(tmp_path.rglob("*.json"))) == 2
 
 
 def test_uncached_run_writes_nothing(
@@ -199,7 +214,8 @@ def test_failures_are_not_cached(tmp_path: Path, mini_gold: Gold) -> None:
         assert BAD_DOC not in second.cached and len(second.cached) == 1
         assert calls(system)[BAD_DOC] == 2  # tried again
         for outcome in (first, second):
-            assert [e.message for e in outcome.errors if e.doc_id == BAD_DOC] == [message]
+            got = [e.message for e in outcome.errors if e.doc_id == BAD_DOC]
+            assert len(got) == 1 and got[0].startswith(message), got
         same(first, second)
 
 
@@ -261,12 +277,18 @@ def _cli(tmp_path: Path, mini_copy: Path, system: str, *extra: str) -> int:
             str(tmp_path / "results"),
             "--leaderboard",
             str(tmp_path / "LEADERBOARD.md"),
+            "--leaderboard-rebuild",  # run writes one only where asked
             "--gold",
             str(mini_copy / "gold"),
             "--seeds",
             str(mini_copy / "seeds"),
         ]
     )
+
+
+def entries(folder: Path) -> list[Path]:
+    """The predictions cache's entries in ``folder`` (statistics are kept under stats/)."""
+    return [p for p in folder.rglob("*.json") if p.relative_to(folder).parts[0] != "stats"]
 
 
 def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
@@ -281,19 +303,21 @@ def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
         data.pop("date", None)
         return data
 
-    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 0
+    # Counting predicts one invalid item on purpose: each run writes its files and exits 1
+    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 1
     assert not env_cache.exists()
     uncached = scored()
-    assert _cli(tmp_path, mini_copy, "Counting") == 0  # the CLI caches by default
-    assert len(list(env_cache.rglob("*.json"))) == 2
-    assert _cli(tmp_path, mini_copy, "Counting") == 0
+    assert _cli(tmp_path, mini_copy, "Counting") == 1  # the CLI caches by default
+    assert len(entries(env_cache)) == 2
+    assert list((env_cache / "stats").rglob("*.json"))  # the leaderboard's figures, kept
+    assert _cli(tmp_path, mini_copy, "Counting") == 1
     assert set(calls(Counting()).values()) == {2}  # the third run extracted nothing
     assert scored() == uncached
-    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 0
+    assert _cli(tmp_path, mini_copy, "Counting", "--no-cache") == 1
     assert set(calls(Counting()).values()) == {3}  # bypassed
     other = tmp_path / "other-cache"
-    assert _cli(tmp_path, mini_copy, "Counting", "--cache-dir", str(other)) == 0
-    assert len(list(other.rglob("*.json"))) == 2  # --cache-dir wins over the variable
+    assert _cli(tmp_path, mini_copy, "Counting", "--cache-dir", str(other)) == 1
+    assert len(entries(other)) == 2  # --cache-dir wins over the variable
     assert set(calls(Counting()).values()) == {4}
     assert scored() == uncached
 

@@ -67,7 +67,7 @@ from systems.llm.transport import (
 TASKS: dict[str, LayerTask] = {
     t.layer: t for t in (entities.TASK, timexes.TASK, troops.TASK, stances.TASK)
 }
-SYSTEM_VERSION = "0.1"
+SYSTEM_VERSION = "0.2"
 _FORMATS = ("json_schema", "json_object", "none")
 
 
@@ -107,6 +107,9 @@ class LLMSystem:
     parallel = "thread"
     #: what the model saw of the test articles (k-shot builds set "leave-one-out")
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = "prompts written from the label definitions; no article or guideline text"
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:

@@ -132,6 +132,9 @@ class SpacySmall:
     layers: tuple[str, ...] = ("entities", "timexes", "troop_counts", "stances")
     parallel = "process"
     exposure = "developed"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "spaCy model off the shelf; its post-processing in every layer was written against "
         "the five test articles"
@@ -144,6 +147,14 @@ class SpacySmall:
         self.version = (
             f"{SYSTEM_VERSION}+spacy{spacy.__version__}-sm{self._nlp.meta.get('version', '?')}"
         )
+
+    @staticmethod
+    def probe() -> str:
+        """Its version, if spaCy, dateparser and the sm model are installed (nothing loaded)."""
+        from systems.spacy_raw import probe_small
+
+        extra = {"dateparser": "dateparser is not installed"}
+        return f"{SYSTEM_VERSION}+{probe_small(NAME, INSTALL, extra)}"
 
     @staticmethod
     def _load() -> Language:
