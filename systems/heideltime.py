@@ -36,8 +36,9 @@ them against the input.
 
 One JVM per worker
 ------------------
-The Java virtual machine is started once, when the system is built (in
-troopbench's worker process, :mod:`benchmark.supervisor`), inside that
+The Java virtual machine is started once, with the first document the system
+is given (in troopbench's worker process, :mod:`benchmark.supervisor`; building
+the system to list it or read its declarations starts none), inside that
 process through JPype: it dies with the worker, and there is no Java process
 to leave behind. In it, HeidelTime's own ``HeidelTimeStandalone`` class is
 set up as its command line sets it up (``readConfigFile``, then the
@@ -80,11 +81,13 @@ its wrapper, and which breaks ``recognizers-dates``):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -215,6 +218,12 @@ def config_props(root: Path) -> str:
     return template.replace("{path}", str((root / TREETAGGER).resolve()))
 
 
+def _stop_treetagger(pos: Any) -> None:
+    """Stop a TreeTaggerWrapper's TreeTagger process (its ``reset``), quietly."""
+    with contextlib.suppress(Exception):  # the JVM may be shutting down
+        pos.reset()
+
+
 class _Tagger:
     """HeidelTime in this process's JVM, set up as its command line sets it up, with one
     TreeTagger for every document (module doc, "One JVM per worker")."""
@@ -279,6 +288,8 @@ class _Tagger:
             props.put("ChineseTokenizerPath", tokenizer)
         self._pos = jpype.JClass(f"{_STANDALONE}.components.impl.TreeTaggerWrapper")()
         self._pos.initialize(props)
+        # its TreeTagger process ends with this tagger (or with the process), not later
+        weakref.finalize(self, _stop_treetagger, self._pos)
         self._formatter = jpype.JClass(f"{_STANDALONE}.components.impl.TimeMLResultFormatter")()
         self._date_format = jpype.JClass("java.text.SimpleDateFormat")("yyyy-MM-dd")
         self._string = jpype.JString
@@ -310,7 +321,10 @@ class HeidelTime:
     def __init__(self) -> None:
         self._root = check_available()
         self.version = HeidelTime.probe()
-        self._tagger = _Tagger(self._root)
+        # The JVM starts with the first document, in the process that extracts: building
+        # the system (to list it, or to read its declarations) starts none.
+        self._tagger: _Tagger | None = None
+        self._starting = threading.Lock()
 
     @staticmethod
     def probe() -> str:
@@ -328,7 +342,11 @@ class HeidelTime:
 
     def timeml(self, text: str, dct: str) -> str:
         """HeidelTime's TimeML for ``text`` with document creation time ``dct`` (YYYY-MM-DD)."""
-        return self._tagger.timeml(text, dct)
+        with self._starting:
+            if self._tagger is None:
+                self._tagger = _Tagger(self._root)
+            tagger = self._tagger
+        return tagger.timeml(text, dct)
 
     def extract(self, document: Document) -> Prediction:
         timeml = self.timeml(document.text, document.dct.isoformat())
