@@ -201,5 +201,3 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
     else:
         sys.stdout.write(show(gold, variant))
     return 1 if problems else 0
-
-
