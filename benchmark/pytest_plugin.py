@@ -558,7 +558,7 @@ class TroopbenchFixture:
         seeds_dir: Path | str | None = None,
         suite: str | None = None,
     ) -> Report:
-        """Score a predictions JSONL file (see README "Prediction format"); ``suite`` as
+        """Score a predictions JSONL file (see docs/formats.md); ``suite`` as
         for :meth:`evaluate` (variant ids look like ``000_cfbd3f9e2e2eb4de~dates~3``)."""
         from benchmark.report import evaluate_predictions
         from benchmark.variants.suite import suite_gold

@@ -76,6 +76,8 @@ KINDS = ("output", "run", "parse", "ci", "file")
 SCRATCH_COPIES = ("results", "LEADERBOARD.md", "docs/leaderboard")
 #: What a ``ci`` block may begin with that CI does itself (it makes its own venv).
 VENV_PREFIX = "python3 -m venv .venv && . .venv/bin/activate && "
+#: The test suite, which a parsed block may run (CI does).
+PYTEST = ["python", "-m", "pytest"]
 #: Seconds one block may take before it counts as failed.
 BLOCK_TIMEOUT = 600
 
@@ -97,7 +99,9 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.path.relative_to(ROOT)}:{self.line}"
+        path = self.path.resolve()
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        return f"{shown}:{self.line}"
 
 
 def doc_files() -> list[Path]:
@@ -249,7 +253,7 @@ def parse_problems(command: str) -> list[str]:
                 _silent_parse(parser, tokens[1:])
             except SystemExit as exc:  # argparse reports some errors by exiting
                 problems.append(f"troopbench refuses {shlex.join(tokens)!r} (exit {exc.code})")
-            except Exception as exc:  # noqa: BLE001 - any parser error is the finding
+            except Exception as exc:  # any parser error is the finding
                 problems.append(f"troopbench refuses {shlex.join(tokens)!r}: {exc}")
         elif head == "pip" and tokens[1:2] == ["install"]:
             for arg in tokens[2:]:
@@ -260,8 +264,8 @@ def parse_problems(command: str) -> list[str]:
                         problems.append(f"pyproject.toml declares no extra {sorted(unknown)}")
                 elif "==" in arg and arg not in _ci_pins():
                     problems.append(f"{arg} is not the version .ci/run installs")
-        elif tokens[:3] == ["python3", "-m", "venv"] or head == ".":
-            continue
+        elif tokens[:3] == ["python3", "-m", "venv"] or head == "." or tokens == PYTEST:
+            continue  # making a venv, entering it, the test suite itself
         else:
             problems.append(f"cannot check {shlex.join(tokens)!r} without running it")
     return problems
@@ -281,7 +285,9 @@ def _silent_parse(parser: object, args: Sequence[str]) -> None:
 
 def _slug(path: Path) -> str:
     """A folder name for the scratch of one Markdown file (README.md and docs/README.md differ)."""
-    return str(path.resolve().relative_to(ROOT)).replace("/", "__")
+    path = path.resolve()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else Path(path.name)
+    return "scratch-" + str(shown).replace("/", "__")
 
 
 def make_scratch(doc: Path, where: Path) -> Path:
@@ -350,7 +356,7 @@ def run_commands(commands: Sequence[str], scratch: Path) -> list[tuple[str, int]
 _HEADER = re.compile(r"^(platform|cachedir:|rootdir:|plugins:) .*$")
 _DURATION = re.compile(r"\bin \d+\.\d+s\b")
 _ADDRESS = re.compile(r"\b0x[0-9a-f]{6,}\b")
-_BANNER = re.compile(r"^([=_-])\1{2,} (.*?) \1{3,}$")
+_BANNER = re.compile(r"^([=_])\1+ (.*?) \1+$")
 ELLIPSIS = "…"
 
 
