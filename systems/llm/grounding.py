@@ -19,6 +19,20 @@ the :class:`Grounder` of a document tries, in order:
 4. otherwise the answer stays **offset-free**: it keeps its text and is
    scored by name.
 
+The work is bounded: one grounder (one layer of one document) spends at most
+``budget`` units (default :data:`FUZZY_BUDGET`, about half a second). A fuzzy
+search costs one unit per word run it compares (the text's runs of the
+answer's three sizes: some 3,000 for a 1,000-word article); a regular-
+expression search for the occurrences of a new answer text costs one unit
+per word of the text plus the answer's length (an exact search for a text
+that does not occur at all is free). So the budget covers hundreds of
+answers that match nothing. An answer whose search would pass the budget is
+not searched: it stays offset-free and is counted in ``unsearched`` (the
+system records that as a problem of the layer). A fuzzy search that found
+nothing is not repeated for the same text (its result cannot change: runs
+only get taken). So 20,000 answers matching nothing cost about the budget,
+not 20,000 searches, and the outcome does not depend on timing.
+
 ``reuse=True`` (used for stance evidence, which several answers may share)
 ignores what earlier answers took and always returns the first match.
 
@@ -34,6 +48,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 DEFAULT_THRESHOLD = 0.85
+#: Word runs one grounder compares in its fuzzy searches, at most (module doc).
+FUZZY_BUDGET = 500_000
 _TRIM = " \t\r\n\"'“”‘’`"
 _WORD = re.compile(r"\w[\w'’.-]*\w|\w", re.UNICODE)
 
@@ -74,11 +90,17 @@ def _boundary(text: str, start: int, end: int) -> bool:
 class Grounder:
     """Aligns the answers about one document (module doc); keeps what it has used."""
 
-    def __init__(self, text: str, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, text: str, threshold: float = DEFAULT_THRESHOLD, budget: int = FUZZY_BUDGET
+    ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"the fuzzy threshold must lie in (0, 1], not {threshold}")
         self.text = text
         self.threshold = threshold
+        self.budget = budget
+        self.spent = 0  # word runs compared so far
+        self.unsearched = 0  # answers left offset-free because the budget was spent
+        self._found_nothing: set[tuple[str, bool]] = set()
         self._taken: set[tuple[int, int]] = set()
         self._words: list[tuple[int, int]] | None = None
         self._lowered: list[str] = []
@@ -94,13 +116,44 @@ class Grounder:
         taken = frozenset() if reuse else self._taken
         for bounded in (True, False):
             for how, flags in (("exact", 0), ("fuzzy", re.IGNORECASE)):
+                if not self._afford_occurrences(needle, flags):
+                    self.unsearched += 1
+                    return self._count(Alignment(None, None, "unaligned"))
                 found = self._next_occurrence(needle, flags, bounded, taken)
                 if found is not None:
                     return self._count(Alignment(found[0], found[1], how))
+        target = needle.lower()
+        if (target, reuse) in self._found_nothing or (target, True) in self._found_nothing:
+            return self._count(Alignment(None, None, "unaligned"))
+        cost = self._fuzzy_cost(needle)
+        if self.spent + cost > self.budget:
+            self.unsearched += 1
+            return self._count(Alignment(None, None, "unaligned"))
+        self.spent += cost
         fuzzy = self._fuzzy(needle, taken)
         if fuzzy is not None:
             return self._count(Alignment(fuzzy[0], fuzzy[1], "fuzzy"))
+        self._found_nothing.add((target, reuse))
         return self._count(Alignment(None, None, "unaligned"))
+
+    def _afford_occurrences(self, needle: str, flags: int) -> bool:
+        """Whether the occurrences of ``needle`` are known or within the budget; a
+        regular-expression search of the text costs as much as one pass over its
+        word runs plus the needle's length (its compilation), and is charged."""
+        key = (needle, flags)
+        if key in self._occurrences or (flags == 0 and needle not in self.text):
+            return True
+        cost = len(self._word_spans()) + len(needle)
+        if self.spent + cost > self.budget:
+            return False
+        self.spent += cost
+        return True
+
+    def _fuzzy_cost(self, needle: str) -> int:
+        """The word runs a fuzzy search for ``needle`` visits."""
+        n = max(1, len(_WORD.findall(needle)))
+        words = len(self._word_spans())
+        return sum(max(0, words - size + 1) for size in (n, n - 1, n + 1) if size >= 1)
 
     def _count(self, alignment: Alignment) -> Alignment:
         c = self.counts
@@ -118,6 +171,8 @@ class Grounder:
     ) -> tuple[int, int] | None:
         """The first occurrence not in ``taken``, on word boundaries or not."""
         key = (needle, flags)
+        if flags == 0 and needle not in self.text:
+            return None
         if key not in self._occurrences:
             self._occurrences[key] = [
                 ((m.start(), m.end()), _boundary(self.text, m.start(), m.end()))

@@ -9,6 +9,16 @@ list item and closes the open brackets. The result must then validate
 against the request's JSON Schema; the problem found otherwise is returned
 (and sent back to the model in the one repair request).
 
+Before the schema, the parsed answer passes troopbench's input bounds
+(:func:`benchmark.inputs.check_value`): no lone surrogate (a ``\\ud800``
+escape), no nesting deeper than the bounds' ``max_depth`` (an answer nested
+too deeply for the parser says so too), no non-finite number, no integer of
+more than ``max_int_digits`` digits. Each string is first passed through
+``clean`` (the system removes the API key there). A number the schema wants
+as an integer and JSON Schema accepts as one (``2500.0``) becomes the
+integer ``2500``; a fraction (``2500.5``) breaks the schema. The salvage of a
+cut-off text tries at most :data:`SALVAGE_TRIES` cuts, the longest first.
+
 Validation has a fast path: :func:`plainly_valid` checks the small subset of
 JSON Schema the answer schemas use (``type``, ``properties``, ``required``,
 ``additionalProperties: false``, ``items``, ``enum``, ``minimum``) and only
@@ -25,6 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
+
+from benchmark.inputs import BOUNDS, InputError, check_value
+
+#: At most this many cuts of a cut-off answer are tried (each is one parse).
+SALVAGE_TRIES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +85,10 @@ def _cuts(text: str) -> list[tuple[int, str]]:
 
 def _salvage(text: str) -> Any:
     """The longest cut of a truncated JSON text, ending after a ``}``, that parses."""
-    for cut, closers in reversed(_cuts(text)):
+    for cut, closers in list(reversed(_cuts(text)))[:SALVAGE_TRIES]:
         try:
             return json.loads(text[:cut] + closers, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     raise ValueError("nothing complete to salvage")
 
@@ -157,21 +172,75 @@ def plainly_valid(value: Any, schema: Mapping[str, Any]) -> bool:
     return _compile(schema)(value)
 
 
-def read_answer(text: str, schema: Mapping[str, Any] | AnswerSchema) -> Reading:
-    """Parse leniently, salvage a cut-off answer, validate (module doc)."""
+def _cleaned(value: Any, clean: Callable[[str], str]) -> Any:
+    """``value`` with ``clean`` applied to every string in it, keys included
+    (recursive: called on values already within the bounds' depth)."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(v, clean) for v in value]
+    if isinstance(value, dict):
+        return {clean(k): _cleaned(v, clean) for k, v in value.items()}
+    return value
+
+
+def _wants_integer(schema: Mapping[str, Any]) -> bool:
+    kinds = schema.get("type")
+    return kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
+
+
+def integral(value: Any, schema: Mapping[str, Any]) -> Any:
+    """``value`` with each integer-valued float the schema types ``integer`` made an
+    int (module doc); the rest unchanged."""
+    if isinstance(value, float) and value.is_integer() and _wants_integer(schema):
+        return int(value)
+    if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
+        properties = schema["properties"]
+        return {k: integral(v, properties.get(k, {})) for k, v in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [integral(v, schema["items"]) for v in value]
+    return value
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def read_answer(
+    text: str,
+    schema: Mapping[str, Any] | AnswerSchema,
+    clean: Callable[[str], str] = _same,
+) -> Reading:
+    """Parse leniently, salvage a cut-off answer, check the bounds, validate (module doc)."""
     checked = schema if isinstance(schema, AnswerSchema) else AnswerSchema(schema)
     body = _strip(text).strip()
     if body.startswith("{") and body.endswith("```"):
         body = body[: body.rfind("}") + 1]
     salvaged = False
+    too_deep = f"nests deeper than {BOUNDS.max_depth} levels"
     try:
         value = json.loads(body, strict=False)
+    except RecursionError:
+        return Reading(None, too_deep)
     except ValueError as exc:
         try:
             value = _salvage(body)
             salvaged = True
         except ValueError:
-            return Reading(None, f"not JSON ({exc.msg} at character {exc.pos})")
+            position = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+            message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:80]
+            return Reading(None, f"not JSON ({message}{position})")
+    try:
+        check_value(value)
+    except InputError as exc:
+        if "nested deeper" in exc.message:
+            return Reading(None, too_deep)
+        return Reading(None, f"holds a value out of bounds at {exc.pointer or '/'}: {exc.message}")
+    value = integral(_cleaned(value, clean), checked.schema)
+    try:
+        check_value(value)  # an integral float may have become a huge integer
+    except InputError as exc:
+        return Reading(None, f"holds a value out of bounds at {exc.pointer or '/'}: {exc.message}")
     if checked.fast(value):
         return Reading(value, "", salvaged)
     errors = sorted(checked.validator().iter_errors(value), key=lambda e: list(e.path))
@@ -179,5 +248,6 @@ def read_answer(text: str, schema: Mapping[str, Any] | AnswerSchema) -> Reading:
         first = errors[0]
         where = "/" + "/".join(map(str, first.absolute_path))
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        return Reading(None, f"breaks the schema at {where}: {first.message}{more}", salvaged)
+        message = first.message if len(first.message) <= 300 else first.message[:299] + "…"
+        return Reading(None, f"breaks the schema at {where}: {message}{more}", salvaged)
     return Reading(value, "", salvaged)

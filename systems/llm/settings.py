@@ -26,7 +26,8 @@ structured         ``auto``, ``json_schema``, ``json_object`` (llama.cpp)  yes
                    or ``none`` (plain JSON); default auto
 fuzzy              grounding threshold in (0, 1] (default 0.85)            yes
 request-timeout    seconds per HTTP request (default 120; 900 with serve,  no
-                   whose single-slot server queues concurrent requests)
+                   whose single-slot server queues concurrent requests);
+                   at most 86400
 retries            retries of a transient failure (default 4)              no
 backoff            first backoff delay, seconds (default 1)                no
 max-requests       cap on the run's requests (default none)                no
@@ -34,7 +35,17 @@ max-total-tokens   cap on the run's tokens (default none)                  no
 response-cache     ``on`` or ``off`` (default on)                          no
 cache-dir          the response cache folder                               no
 server-ctx         context size of a ``serve`` server (default 8192)       no
+max-response-bytes cap on the bytes of one HTTP answer, read in chunks     no
+                   (default 4194304 = 4 MiB); past it the layer is lost
+max-answer-chars   cap on the characters of one model answer (default      no
+                   50000); a longer answer loses its layer, unrepaired
 =================  ======================================================  ===========
+
+Numbers must be finite (``inf`` and ``nan`` are refused: they would turn a
+limit off or put ``Infinity`` into the JSON sent to the server) and lie in
+the range the option's parser states; integers are at most
+:data:`MAX_INTEGER`. Text options are printable, of bounded length, and
+``base-url`` is an ``http://`` or ``https://`` address.
 
 Options that change outputs go into the system's version (with a hash of the
 prompts) and are recorded in the results file.
@@ -42,7 +53,9 @@ prompts) and are recorded in the results file.
 
 from __future__ import annotations
 
+import math
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -81,6 +94,8 @@ class Settings:
     response_cache: bool = True
     cache_dir: Path | None = None
     server_ctx: int = 8192
+    max_response_bytes: int = 4 * 1024 * 1024
+    max_answer_chars: int = 50_000
 
     def timeout(self) -> float:
         """Seconds per HTTP request: as given, else 900 for a local server, else 120."""
@@ -125,24 +140,37 @@ def serve_alias(spec: str) -> str:
     return Path(spec).stem.lower()
 
 
+#: The largest integer any option takes.
+MAX_INTEGER = 10**9
+
+
 def _positive_int(name: str, text: str) -> int:
     try:
-        value = int(text)
+        value = int(text.strip())
     except ValueError:
-        raise SystemOptionError(f"option {name}: {text!r} is not an integer") from None
+        raise SystemOptionError(f"option {name}: {text[:40]!r} is not an integer") from None
     if value < 0:
         raise SystemOptionError(f"option {name}: must not be negative, got {value}")
+    if value > MAX_INTEGER:
+        raise SystemOptionError(f"option {name}: must be at most {MAX_INTEGER:,}")
     return value
 
 
-def _number(name: str, text: str) -> float:
+def _number(name: str, text: str, high: float = 1e6) -> float:
+    """A finite number in [0, high] (module doc)."""
     try:
         value = float(text)
     except ValueError:
-        raise SystemOptionError(f"option {name}: {text!r} is not a number") from None
-    if value < 0 or value != value:
-        raise SystemOptionError(f"option {name}: must not be negative, got {text}")
+        raise SystemOptionError(f"option {name}: {text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SystemOptionError(f"option {name}: must be a finite number, got {text[:40]}")
+    if not 0.0 <= value <= high:
+        raise SystemOptionError(f"option {name}: must lie in [0, {high:g}], got {text[:40]}")
     return value
+
+
+def _bounded(high: float) -> Callable[[str, str], float]:
+    return lambda name, text: _number(name, text, high)
 
 
 def _choice(name: str, text: str, choices: tuple[str, ...]) -> str:
@@ -172,34 +200,71 @@ def _on_off(name: str, text: str) -> bool:
     return _choice(name, text, ("on", "off")) == "on"
 
 
-def _text(name: str, text: str) -> str:
-    if not text.strip():
+def _text(name: str, text: str, limit: int = 4096) -> str:
+    value = text.strip()
+    if not value:
         raise SystemOptionError(f"option {name}: must not be empty")
-    return text.strip()
+    if len(value) > limit:
+        raise SystemOptionError(f"option {name}: at most {limit:,} characters, got {len(value):,}")
+    if not value.isprintable():
+        raise SystemOptionError(f"option {name}: holds a control or format character")
+    return value
+
+
+def _limited(limit: int) -> Callable[[str, str], str]:
+    return lambda name, text: _text(name, text, limit)
+
+
+def _url(name: str, text: str) -> str:
+    value = _text(name, text, 2000)
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SystemOptionError(
+            f"option {name}: {value[:80]!r} is not an http:// or https:// address"
+        )
+    return value
+
+
+def _env_name(name: str, text: str) -> str:
+    value = _text(name, text, 200)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise SystemOptionError(
+            f"option {name}: {value[:80]!r} is not the name of an environment variable"
+        )
+    return value
+
+
+def _at_least_one(name: str, text: str) -> int:
+    value = _positive_int(name, text)
+    if value < 1:
+        raise SystemOptionError(f"option {name}: must be at least 1")
+    return value
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str, str], Any]]] = {
-    "base-url": ("base_url", _text),
-    "model": ("model", _text),
+    "base-url": ("base_url", _url),
+    "model": ("model", _limited(150)),
     "serve": ("serve", _text),
-    "name": ("name", _text),
-    "api-key-env": ("api_key_env", _text),
+    "name": ("name", _limited(200)),
+    "api-key-env": ("api_key_env", _env_name),
     "layers": ("layers", _layers),
     "requests": ("requests", lambda n, t: _choice(n, t, REQUEST_MODES)),
     "shots": ("shots", _positive_int),
-    "temperature": ("temperature", _number),
+    "temperature": ("temperature", _bounded(100.0)),
     "seed": ("seed", _positive_int),
     "max-tokens": ("max_tokens", _positive_int),
     "structured": ("structured", lambda n, t: _choice(n, t, STRUCTURED)),
     "fuzzy": ("fuzzy", _fuzzy),
-    "request-timeout": ("request_timeout", _number),
+    "request-timeout": ("request_timeout", _bounded(86400.0)),
     "retries": ("retries", _positive_int),
-    "backoff": ("backoff", _number),
+    "backoff": ("backoff", _bounded(3600.0)),
     "max-requests": ("max_requests", _positive_int),
     "max-total-tokens": ("max_total_tokens", _positive_int),
     "response-cache": ("response_cache", _on_off),
     "cache-dir": ("cache_dir", lambda n, t: Path(_text(n, t)).expanduser()),
     "server-ctx": ("server_ctx", _positive_int),
+    "max-response-bytes": ("max_response_bytes", _at_least_one),
+    "max-answer-chars": ("max_answer_chars", _at_least_one),
 }
 
 assert {attr for attr, _ in _PARSERS.values()} == {f.name for f in fields(Settings)}

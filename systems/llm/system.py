@@ -9,16 +9,29 @@ mention texts to offsets and returns the predictions with their
 
 Structured output, ``structured=auto``: the first request offers the schema
 as ``{"type": "json_schema", ...}`` (vLLM, SGLang, OpenAI, Ollama); a server
-that refuses it (a 4xx or 5xx answer other than 429) is asked next with
-llama.cpp's ``{"type": "json_object", "schema": ...}``, then with no
-``response_format`` at all (plain JSON, validated all the same). The format
-that worked is kept for the rest of the run.
+that definitely refuses it (:func:`format_refusal`: a 4xx other than 401,
+403, 404, 408, 413 and 429, a 501, or a 5xx whose answer names the format,
+as llama-cpp-python's does) is asked next with llama.cpp's
+``{"type": "json_object", "schema": ...}``, then with no ``response_format``
+at all (plain JSON, validated all the same). Any other failure (a 500, a
+timeout) is transient: it is retried in the same format and never changes
+it. Each refusal is recorded as a line of the responses log (outcome
+``refused: ...``) and counted as a request; the format that worked is kept
+for the rest of the run. A re-run replays a document's refusals from the
+response cache, so it writes the same log without asking.
 
-A layer whose answer still fails (the server gave up, or the answer does not
-validate after the repair) is reported as a problem of that document and
-layer; the other layers keep their predictions. The API key is read from the
-environment variable named by ``api-key-env`` (default ``OPENAI_API_KEY``) and
-goes only into the Authorization header.
+A layer whose answer still fails (the server gave up, the answer is longer
+than ``max-answer-chars``, or it does not validate after the repair: not
+JSON, out of troopbench's input bounds, such as a lone surrogate or nesting
+too deep, or breaking the schema) is reported as a problem of that document
+and layer; the other layers keep their predictions. An unexpected exception
+costs the document, with its message (scrubbed of the key) recorded.
+
+The API key is read from the environment variable named by ``api-key-env``
+(default ``OPENAI_API_KEY``) and goes only into the Authorization header of
+requests to ``base-url`` (no redirect is followed). Every text the server
+sends back is scrubbed of it before it reaches a prediction, a problem, the
+responses log or the cache (:class:`~systems.llm.transport.Redactor`).
 """
 
 from __future__ import annotations
@@ -42,7 +55,14 @@ from systems.llm.grounding import AlignmentCounts, Grounder
 from systems.llm.layer import LayerTask
 from systems.llm.parsing import read_answer
 from systems.llm.settings import Settings, parse_settings
-from systems.llm.transport import Budget, ChatClient, Completion, TransportError
+from systems.llm.transport import (
+    Budget,
+    ChatClient,
+    Completion,
+    Redactor,
+    TransportError,
+    json_text,
+)
 
 TASKS: dict[str, LayerTask] = {
     t.layer: t for t in (entities.TASK, timexes.TASK, troops.TASK, stances.TASK)
@@ -139,6 +159,7 @@ class LLMSystem:
         self._format_settled = s.structured != "auto"
         self._gold: Any = None
         self._budget = Budget(s.max_requests, s.max_total_tokens)
+        self._redact = Redactor(None)
         self._cache: ResponseCache | None = None
         if s.response_cache:
             from benchmark.cache import default_cache_dir
@@ -178,7 +199,9 @@ class LLMSystem:
                 max_retries=s.retries,
                 backoff=s.backoff,
                 budget=self._budget,
+                max_response_bytes=s.max_response_bytes,
             )
+            self._redact = self._client.redact
             self._server_model = self._reported_model(self._client)
             self._ready = True
             return self._client
@@ -188,7 +211,11 @@ class LLMSystem:
         wanted = self.settings.model_label()
         try:
             listing = client.get_json("/models")
-            ids = [str(m.get("id")) for m in listing.get("data", []) if isinstance(m, dict)]
+            ids = [
+                self._redact(m["id"])[:200]
+                for m in listing.get("data", [])
+                if isinstance(m, dict) and isinstance(m.get("id"), str)
+            ]
         except Exception:  # a server without /models: key the cache by the configured name
             return wanted
         if wanted in ids:
@@ -201,6 +228,13 @@ class LLMSystem:
         return self.extract_metered(document).prediction
 
     def extract_metered(self, document: Document) -> Metered:
+        try:
+            return self._extract_metered(document)
+        except Exception as exc:  # its message may quote what the server sent
+            message = self._redact(f"{type(exc).__name__}: {exc}")[:500]
+            raise RuntimeError(f"the llm system failed: {message}") from None
+
+    def _extract_metered(self, document: Document) -> Metered:
         client = self._connect()
         tasks = [TASKS[layer] for layer in self.layers]
         groups = [[t] for t in tasks] if self.settings.requests == "per-layer" else [tasks]
@@ -215,12 +249,18 @@ class LLMSystem:
             exchanges += asked.exchanges
             if asked.value is None:
                 layers = ", ".join(t.layer for t in group)
-                problems.append(f"{layers}: {asked.problem}")
+                problems.append(self._redact(f"{layers}: {asked.problem}"))
                 continue
             for task in group:
                 grounder = Grounder(document.text, self.settings.fuzzy)
                 found[task.layer] = task.convert(asked.value[task.layer], grounder, document)
                 alignment += grounder.counts
+                if grounder.unsearched:
+                    problems.append(
+                        f"{task.layer}: {grounder.unsearched:,} answer(s) left offset-free "
+                        f"without a fuzzy search: the grounding budget of "
+                        f"{grounder.budget:,} word-run comparisons per layer was spent"
+                    )
         usage += Usage(
             aligned_exact=alignment.exact,
             aligned_fuzzy=alignment.fuzzy,
@@ -248,16 +288,29 @@ class LLMSystem:
         layers = [t.layer for t in group]
         answer: Completion | None = None
         problem = ""
+        limit = self.settings.max_answer_chars
+
+        def log(request: Any, completion: Completion | None, outcome: str) -> None:
+            line = _exchange(document, layers, attempt, request, completion, outcome, limit)
+            exchanges.append(self._redact(line))
+
         for attempt in ("first", "repair"):
             if attempt == "repair":
                 assert answer is not None
                 messages = prompts.repair_messages(messages, answer.text, problem)
+            refusals: list[_Refusal] = []
             try:
-                answer, sent = self._complete(client, messages, schema)
+                answer, sent = self._complete(client, messages, schema, refusals)
             except TransportError as exc:
-                exchanges.append(_exchange(document, layers, attempt, None, None, f"failed: {exc}"))
+                usage += _refused_usage(refusals)
+                for refusal in refusals:
+                    log(refusal.request, None, refusal.outcome)
+                log(None, None, f"failed: {exc}")
                 usage += Usage(requests=exc.retries + 1, retries=exc.retries)
                 return _Asked(None, usage, tuple(exchanges), f"the server failed: {exc}")
+            usage += _refused_usage(refusals)
+            for refusal in refusals:
+                log(refusal.request, None, refusal.outcome)
             usage += Usage(
                 requests=answer.retries + 1,
                 input_tokens=answer.input_tokens,
@@ -265,11 +318,18 @@ class LLMSystem:
                 seconds=round(answer.seconds, 3),
                 retries=answer.retries,
             )
-            reading = read_answer(answer.text, checker)
+            if len(answer.text) > limit:
+                problem = (
+                    f"is {len(answer.text):,} characters long, more than the cap of {limit:,} "
+                    "(option max-answer-chars); not read"
+                )
+                log(sent, answer, f"too long: the answer {problem}")
+                return _Asked(None, usage, tuple(exchanges), f"the answer {problem}")
+            reading = read_answer(answer.text, checker, self._redact)
             outcome = "valid" if reading.value is not None else f"invalid: {reading.problem}"
             if reading.value is not None and reading.salvaged:
                 outcome = "valid (salvaged from a cut-off answer)"
-            exchanges.append(_exchange(document, layers, attempt, sent, answer, outcome))
+            log(sent, answer, outcome)
             if reading.value is not None:
                 return _Asked(reading.value, usage, tuple(exchanges), "")
             problem = reading.problem
@@ -290,42 +350,65 @@ class LLMSystem:
         return payload
 
     def _complete(
-        self, client: ChatClient, messages: Any, schema: Mapping[str, Any]
+        self,
+        client: ChatClient,
+        messages: Any,
+        schema: Mapping[str, Any],
+        refusals: list[_Refusal],
     ) -> tuple[Completion, dict[str, Any]]:
-        """Ask (or read from the cache) in the structured format that works (module doc)."""
+        """Ask (or read from the cache) in the structured format that works (module
+        doc); the refusals met on the way are appended to ``refusals``."""
+        replayed = self._replay(messages, schema)
+        if replayed is not None:
+            completion, payload, earlier = replayed
+            refusals += earlier
+            return completion, payload
         while True:
             with self._lock:
                 kind, settled = self._format, self._format_settled
-            candidates = [kind] if settled else list(_FORMATS[_FORMATS.index(kind) :])
-            for candidate in candidates:  # a cached answer in any format still to try
-                payload = self._payload(messages, schema, candidate)
-                hit = self._cached(payload)
-                if hit is not None:
-                    self._settle(candidate)
-                    return hit, payload
             payload = self._payload(messages, schema, kind)
-            if settled:
+            if settled or kind == "none":
                 completion = client.complete(payload)
             else:
-                try:  # one try: a refusal here means "not this format"
-                    completion = client.complete(payload, 0)
+                try:
+                    completion = client.complete(payload, refusal=format_refusal)
                 except TransportError as exc:
-                    if not _refused(exc):  # transient: go on in this format, with retries
-                        completion = client.complete(payload)
-                    elif kind == "none":
+                    if not exc.refusal:
                         raise
-                    else:
-                        self._downgrade(kind)
-                        continue
+                    refusal = _Refusal(payload, kind, str(exc), exc.retries)
+                    refusals.append(refusal)
+                    if self._cache is not None:
+                        key = response_key(self._server_model, payload)
+                        self._cache.put_refusal(key, exc.status or 0, refusal.problem)
+                    self._downgrade(kind)
+                    continue
             self._settle(kind)
             if self._cache is not None:
                 self._cache.put(response_key(self._server_model, payload), completion)
             return completion, payload
 
-    def _cached(self, payload: Mapping[str, Any]) -> Completion | None:
+    def _replay(
+        self, messages: Any, schema: Mapping[str, Any]
+    ) -> tuple[Completion, dict[str, Any], list[_Refusal]] | None:
+        """This request's own history from the cache: its refusals, format by format
+        from the first one, up to its cached answer (None without one)."""
         if self._cache is None:
             return None
-        return self._cache.get(response_key(self._server_model, payload))
+        s = self.settings
+        first = s.structured if s.structured != "auto" else _FORMATS[0]
+        candidates = [first] if s.structured != "auto" else list(_FORMATS)
+        refusals: list[_Refusal] = []
+        for kind in candidates:
+            payload = self._payload(messages, schema, kind)
+            key = response_key(self._server_model, payload)
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._settle(kind)
+                return hit, payload, refusals
+            refused = self._cache.get_refusal(key)
+            if refused is not None:
+                refusals.append(_Refusal(payload, kind, refused[1], 0))
+        return None
 
     def _settle(self, kind: str) -> None:
         with self._lock:
@@ -338,9 +421,42 @@ class LLMSystem:
                 self._format = _FORMATS[_FORMATS.index(kind) + 1]
 
 
-def _refused(exc: TransportError) -> bool:
-    """A definite answer from the server (4xx other than 429, or 5xx), not a lost request."""
-    return exc.status is not None and exc.status != 429 and exc.status >= 400
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A request in one structured-output format that the server refused."""
+
+    request: dict[str, Any]
+    kind: str
+    problem: str
+    retries: int
+
+    @property
+    def outcome(self) -> str:
+        following = _FORMATS[_FORMATS.index(self.kind) + 1]
+        then = "without one" if following == "none" else f"with response_format {following}"
+        return (
+            f"refused: response_format {self.kind} is not supported ({self.problem}); asking {then}"
+        )
+
+
+def _refused_usage(refusals: Sequence[_Refusal]) -> Usage:
+    return sum((Usage(requests=r.retries + 1, retries=r.retries) for r in refusals), Usage())
+
+
+#: Words by which a 5xx answer says it is about the structured-output format.
+_FORMAT_WORDS = ("response_format", "response format", "json_schema", "json_object",
+                 "not supported", "unsupported", "not implemented")  # fmt: skip
+
+
+def format_refusal(status: int, problem: str) -> bool:
+    """Whether a failed answer definitely refuses the structured-output format
+    (module doc), rather than failing for a passing reason."""
+    if status in (401, 403, 404, 408, 413, 429):
+        return False
+    if 400 <= status < 500 or status == 501:
+        return True
+    lowered = problem.lower()
+    return status >= 500 and any(word in lowered for word in _FORMAT_WORDS)
 
 
 def _exchange(
@@ -350,15 +466,20 @@ def _exchange(
     request: Mapping[str, Any] | None,
     answer: Completion | None,
     outcome: str,
+    limit: int,
 ) -> str:
-    """One line of ``results/<name>.responses.jsonl`` (no API key: it is never here)."""
+    """One line of ``results/<name>.responses.jsonl`` (no API key: it is never here).
+    An answer longer than ``limit`` characters keeps its first 1,000 only."""
     record: dict[str, Any] = {"doc_id": document.doc_id, "layers": list(layers), "attempt": attempt}
     if request is not None:
         record["request"] = request
     if answer is not None:
+        text = answer.text
+        if len(text) > limit:
+            text = text[:1000] + f"… ({len(answer.text) - 1000:,} more characters not kept)"
         record["response"] = {
             "model": answer.model,
-            "text": answer.text,
+            "text": text,
             "finish_reason": answer.finish_reason,
             "input_tokens": answer.input_tokens,
             "output_tokens": answer.output_tokens,
@@ -366,4 +487,4 @@ def _exchange(
             "retries": answer.retries,
         }
     record["outcome"] = outcome
-    return json.dumps(record, ensure_ascii=False, sort_keys=False)
+    return json_text(record)
