@@ -292,8 +292,8 @@ def _slug(path: Path) -> str:
 
 def make_scratch(doc: Path, where: Path) -> Path:
     """A scratch folder for the commands of ``doc``: checkout copies plus its file blocks."""
-    work = where / "work"
-    work.mkdir(parents=True)
+    where.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=where))
     for name in SCRATCH_COPIES:
         source = ROOT / name
         if source.is_dir():
@@ -313,8 +313,8 @@ def environment(scratch: Path) -> dict[str, str]:
     env.pop("HUGGING_FACE_HUB_TOKEN", None)
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        TROOPBENCH_CACHE_DIR=str(scratch.parent / "cache"),
-        HF_HOME=str(scratch.parent / "hf-home"),
+        TROOPBENCH_CACHE_DIR=f"{scratch}-cache",
+        HF_HOME=f"{scratch}-hf-home",
         COLUMNS="100",
         NO_COLOR="1",
         PY_COLORS="0",
@@ -327,11 +327,13 @@ def environment(scratch: Path) -> dict[str, str]:
 def run_commands(commands: Sequence[str], scratch: Path) -> list[tuple[str, int]]:
     """Run each command in one bash session; (its output, its exit code), in order."""
     sentinel = "@@doccheck@@"
-    script = ["exec 2>&1"]
+    script = ["exec 2>&1", "__status=0"]
     for command in commands:
         script.append(f"echo {sentinel}")
+        script.append("(exit $__status)")  # so that `echo $?` sees the command before it
         script.append(command)
-        script.append(f"echo {sentinel}$?")
+        script.append("__status=$?")
+        script.append(f"echo {sentinel}$__status")
     proc = subprocess.run(
         ["bash", "-c", "\n".join(script)],
         cwd=scratch,

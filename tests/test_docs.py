@@ -198,6 +198,16 @@ def test_output_is_compared_for_real(tmp_path: Path) -> None:
     assert doccheck.check_block(prefix, scratch, tmp_path) == []
 
 
+def test_an_exit_status_shown_with_echo_is_the_commands(tmp_path: Path) -> None:
+    right, wrong = _page(
+        tmp_path,
+        "<!-- check: output -->\n```console\n$ false\n$ echo $?\n1\n```\n"
+        "<!-- check: output -->\n```console\n$ false\n$ echo $?\n0\n```\n",
+    )
+    assert doccheck.check_block(right, {}, tmp_path) == []
+    assert len(doccheck.check_block(wrong, {}, tmp_path)) == 1
+
+
 def test_run_fails_on_a_nonzero_exit(tmp_path: Path) -> None:
     (block,) = _page(tmp_path, "<!-- check: run -->\n```sh\ntrue\nfalse\n```\n")
     (problem,) = doccheck.check_block(block, {}, tmp_path)
