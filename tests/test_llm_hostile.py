@@ -181,7 +181,9 @@ def _echo_script(server: FakeServer) -> Script:
     return script
 
 
-def test_a_key_echoing_server_never_gets_the_key_written(tmp_path: Path) -> None:
+def test_a_key_echoing_server_never_gets_the_key_written(
+    tmp_path: Path, clean: dict[tuple[str, str], dict[str, Any]]
+) -> None:
     """Before: the key landed in results/llm-*.json (errors), responses.jsonl,
     the predictions and stderr. Now every file written and every output stream
     is free of it, in every form (as sent, JSON-escaped, URL-encoded)."""
@@ -217,6 +219,14 @@ def test_a_key_echoing_server_never_gets_the_key_written(tmp_path: Path) -> None
     predictions = [json.loads(x) for x in (results / "llm-echo.predictions.jsonl").open()]
     hit = next(p for p in predictions if p["doc_id"] == HIT.doc_id)
     assert [t["location"] for t in hit["troop_counts"]] == [REDACTED]
+    per_doc = {
+        (layer, doc): counts
+        for layer, block in data["layers"].items()
+        for doc, counts in block["per_document"].items()
+    }
+    assert {k: v for k, v in per_doc.items() if k[1] != HIT.doc_id} == {
+        k: v for k, v in clean.items() if k[1] != HIT.doc_id
+    }
 
 
 def test_the_redactor_removes_every_form_and_keeps_other_text() -> None:
