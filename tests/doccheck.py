@@ -22,6 +22,10 @@ non-blank line before the fence, that says how it is checked:
     leading ``python3 -m venv .venv && . .venv/bin/activate && `` (CI makes
     its own venv), must be a line of ``.ci/run``, character for character,
     and is parsed as above.
+``<!-- check: test tests/test_FILE.py::test_NAME -->``
+    A block that a test of the suite runs itself (building and installing a
+    wheel in a fresh folder): the named test must exist, and each
+    ``troopbench`` command of the block is parsed as above.
 ``<!-- check: file NAME -->``
     A ``python`` (or ``toml``, ``ini``, ``json``, ``text``) block that is
     written to ``NAME`` in the scratch folder before any command of that
@@ -29,7 +33,9 @@ non-blank line before the fence, that says how it is checked:
 
 Every command runs in a scratch folder of its own Markdown file: a copy of
 ``results/``, ``LEADERBOARD.md`` and ``docs/leaderboard/`` (what the
-commands read from a checkout) plus the page's ``file`` blocks; with a
+commands read from a checkout; none of them on a page that has the line
+``<!-- check-page: fresh-folder -->``, whose commands run as in a user's own
+empty project) plus the page's ``file`` blocks; with a
 fresh predictions cache, no Hugging Face token, ``COLUMNS=100`` and no
 colour. Outputs are compared after these normalisations, and no others:
 
@@ -71,9 +77,11 @@ CI_SCRIPT = ROOT / ".ci" / "run"
 SHELL_LANGUAGES = frozenset({"sh", "console", "bash", "shell"})
 #: The languages a ``file`` marker may write.
 FILE_LANGUAGES = frozenset({"python", "toml", "ini", "json", "text"})
-KINDS = ("output", "run", "parse", "ci", "file")
+KINDS = ("output", "run", "parse", "ci", "test", "file")
 #: What a checkout contributes to a scratch folder (read by leaderboard, compare, report, hub).
 SCRATCH_COPIES = ("results", "LEADERBOARD.md", "docs/leaderboard")
+#: A page with this line runs its commands in an empty folder (a user's own project).
+FRESH_PAGE = "<!-- check-page: fresh-folder -->"
 #: What a ``ci`` block may begin with that CI does itself (it makes its own venv).
 VENV_PREFIX = "python3 -m venv .venv && . .venv/bin/activate && "
 #: The test suite, which a parsed block may run (CI does).
@@ -169,6 +177,8 @@ def marker_problem(block: Block) -> str | None:
         return f"{block.where}: a console block shows output: check it with 'output'"
     if block.kind in ("parse", "ci") and not block.arg:
         return f"{block.where}: 'check: {block.kind}' must say why the block is not run here"
+    if block.kind == "test" and _named_test_problem(block.arg):
+        return f"{block.where}: {_named_test_problem(block.arg)}"
     if block.kind != "file" and not commands_of(block):
         return f"{block.where}: a checked block with no command"
     return None
@@ -239,7 +249,20 @@ def _ci_pins() -> set[str]:
     return set(re.findall(r"[\w.-]+==[\w.]+", CI_SCRIPT.read_text(encoding="utf-8")))
 
 
-def parse_problems(command: str) -> list[str]:
+def _named_test_problem(arg: str) -> str | None:
+    """Why ``tests/test_x.py::test_name ...`` does not name a test of this repository."""
+    m = re.match(r"(tests/test_\w+\.py)::(test_\w+)\b", arg)
+    if m is None:
+        return "'check: test' needs tests/test_FILE.py::test_NAME, the test that runs the block"
+    source = ROOT / m.group(1)
+    if not source.is_file():
+        return f"{m.group(1)} does not exist"
+    if not re.search(rf"^def {m.group(2)}\(", source.read_text(encoding="utf-8"), re.M):
+        return f"{m.group(1)} has no test {m.group(2)}"
+    return None
+
+
+def parse_problems(command: str, troopbench_only: bool = False) -> list[str]:
     """Why ``command`` would not be accepted, found without running it; [] when it would."""
     from benchmark.cli import build_parser
 
@@ -266,6 +289,8 @@ def parse_problems(command: str) -> list[str]:
                     problems.append(f"{arg} is not the version .ci/run installs")
         elif tokens[:3] == ["python3", "-m", "venv"] or head == "." or tokens == PYTEST:
             continue  # making a venv, entering it, the test suite itself
+        elif troopbench_only:
+            continue  # a named test runs the rest
         else:
             problems.append(f"cannot check {shlex.join(tokens)!r} without running it")
     return problems
@@ -294,7 +319,8 @@ def make_scratch(doc: Path, where: Path) -> Path:
     """A scratch folder for the commands of ``doc``: checkout copies plus its file blocks."""
     where.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="work-", dir=where))
-    for name in SCRATCH_COPIES:
+    fresh = FRESH_PAGE in doc.read_text(encoding="utf-8").split("\n")
+    for name in () if fresh else SCRATCH_COPIES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, work / name)
@@ -430,6 +456,12 @@ def check_block(block: Block, scratch_for: dict[Path, Path], tmp: Path) -> list[
     if block.kind in (None, "file"):
         return []
     problems: list[str] = []
+    if block.kind == "test":
+        for command in commands_of(block):
+            problems += [
+                f"{block.where}: {p}" for p in parse_problems(command, troopbench_only=True)
+            ]
+        return problems
     if block.kind in ("parse", "ci"):
         ci_lines = set(CI_SCRIPT.read_text(encoding="utf-8").split("\n"))
         for command in commands_of(block):

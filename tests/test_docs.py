@@ -149,12 +149,35 @@ def _page(tmp_path: Path, text: str) -> list[doccheck.Block]:
         ("<!-- check: run -->\n```console\n$ troopbench validate\n```\n", "shows output"),
         ("```\ntroopbench validate\n```\n", "must name its language"),
         ("<!-- check: file a/b.py -->\n```python\npass\n```\n", "plain file name"),
+        ("<!-- check: test tests/test_docs.py::test_nope -->\n```sh\ngit x\n```\n", "no test"),
+        ("<!-- check: test the wheel test -->\n```sh\ngit clone x\n```\n", "needs tests/"),
     ],
 )
 def test_a_bad_or_missing_marker_is_reported(tmp_path: Path, text: str, expected: str) -> None:
     (block,) = _page(tmp_path, text)
     problem = doccheck.marker_problem(block)
     assert problem is not None and expected in problem
+
+
+def test_a_block_run_by_a_named_test_is_parsed_for_troopbench_commands(tmp_path: Path) -> None:
+    good, bad = _page(
+        tmp_path,
+        "<!-- check: test tests/test_docs.py::test_readme_is_a_front_door -->\n"
+        "```sh\ngit clone x && cd x\ntroopbench compare mine rules\n```\n"
+        "<!-- check: test tests/test_docs.py::test_readme_is_a_front_door -->\n"
+        "```sh\ngit clone x && cd x\ntroopbench compare mine\n```\n",
+    )
+    assert doccheck.check_block(good, {}, tmp_path) == []
+    (problem,) = doccheck.check_block(bad, {}, tmp_path)
+    assert "troopbench refuses" in problem
+
+
+def test_a_fresh_folder_page_gets_no_checkout_files(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(f"{doccheck.FRESH_PAGE}\n", encoding="utf-8")
+    assert list(doccheck.make_scratch(page, tmp_path / "s").iterdir()) == []
+    page.write_text("", encoding="utf-8")
+    assert (doccheck.make_scratch(page, tmp_path / "s") / "results").is_dir()
 
 
 def test_a_marker_may_stand_a_blank_line_above_its_block(tmp_path: Path) -> None:
