@@ -1,21 +1,43 @@
 """Inter-annotator agreement: one annotation pass scored as if it were a system.
 
-A pass is a gold-format folder. :func:`gold_as_predictions` turns a pass
-into predictions the way any system would produce them: spans with their
-text, and names (never ids) for troop locations and forces and stance
-holders. A name is the reference pass's canonical name when the id exists
-there, else the pass's own canonical name, so ids that differ between passes
-still resolve through the aliases.
+A troopbench pass is a gold-format folder (all four layers).
+:func:`gold_as_predictions` turns a pass into predictions the way any system
+would produce them: spans with their text, and names (never ids) for troop
+locations and forces and stance holders. A name is the reference pass's
+canonical name when the id exists there, else the pass's own canonical name,
+so ids that differ between passes still resolve through the aliases.
+
+An *entity-only* pass (another corpus, such as te3-platinum, whose gold has
+Layer 1 alone) is a folder of ``<doc_id>.json`` files
+``{"doc_id", "entities": [{"start", "end", "text", "type", "entity"}]}`` and
+its registry ``entities.json``. :func:`load_entity_pass` reads and checks one
+against the corpus's texts; :func:`entity_agreement` scores one pass against
+another with the entity scorer the leaderboard uses
+(:func:`benchmark.layers.entities.count_mentions`, the reference pass as gold
+and the other as predictions), so pass-vs-pass and system-vs-gold figures
+mean the same thing; :func:`entity_disagreements` lists every difference
+(span, type, id, registry).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from benchmark.gold import Gold, Registry
+from benchmark.aliases import normalize_name
+from benchmark.gold import Gold, GoldError, Problem, Registry, RegistryEntry
 from benchmark.layers import LAYERS
-from benchmark.layers.entities import PredictedEntity
+from benchmark.layers.entities import (
+    ENTITY_TYPES,
+    EntityCounts,
+    EntityMention,
+    PredictedEntity,
+    count_mentions,
+)
 from benchmark.layers.stances import CONFLICT, PredictedStance
 from benchmark.layers.timexes import PredictedTimex
 from benchmark.layers.troops import PredictedTroopCount
@@ -298,3 +320,323 @@ def span_agreement_rows(reference: Gold, other: Gold) -> list[tuple[str, str, fl
             PRF(tp=dct_tp, fp=len(dct[1]) - dct_tp, fn=len(dct[0]) - dct_tp).score().f1,
         ),
     ]
+
+
+# ------------------------------------------------------------ entity-only passes
+
+
+@dataclass(frozen=True, slots=True)
+class EntityPass:
+    """An entity-only annotation pass: its mentions per document and its registry."""
+
+    path: Path
+    registry: Mapping[str, RegistryEntry]
+    documents: Mapping[str, tuple[EntityMention, ...]]
+
+
+def _read_pass_json(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "file not found"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(str(path), "", f"not UTF-8: {exc}"))
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(str(path), "", f"not JSON: {exc.msg} (line {exc.lineno})"))
+    return None
+
+
+def _pass_registry(path: Path, problems: list[Problem]) -> dict[str, RegistryEntry]:
+    data = _read_pass_json(path, problems)
+    if data is None:
+        return {}
+    entries = data.get("entities") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        problems.append(Problem(str(path), "/entities", "expected a list of registry entries"))
+        return {}
+    out: dict[str, RegistryEntry] = {}
+    for i, e in enumerate(entries):
+        pointer = f"/entities/{i}"
+        if not isinstance(e, dict) or not all(
+            isinstance(e.get(k), str) for k in ("id", "name", "type")
+        ):
+            problems.append(Problem(str(path), pointer, "needs string fields id, name and type"))
+            continue
+        aliases = e.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            problems.append(Problem(str(path), pointer + "/aliases", "expected a list of strings"))
+            aliases = []
+        if e["type"] not in ENTITY_TYPES:
+            problems.append(
+                Problem(str(path), pointer + "/type", f"unknown entity type {e['type']!r}")
+            )
+        if e["id"] in out:
+            problems.append(Problem(str(path), pointer + "/id", f"duplicate id {e['id']!r}"))
+        out[e["id"]] = RegistryEntry(e["id"], e["name"], e["type"], tuple(aliases))
+    return out
+
+
+def _pass_mention(
+    file: str,
+    pointer: str,
+    m: Any,
+    text: str,
+    registry: Mapping[str, RegistryEntry],
+    problems: list[Problem],
+) -> EntityMention | None:
+    from benchmark.spans import Span
+
+    if not isinstance(m, dict):
+        problems.append(Problem(file, pointer, "expected an object"))
+        return None
+    start, end, surface = m.get("start"), m.get("end"), m.get("text")
+    kind, entity = m.get("type"), m.get("entity")
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(surface, str)):
+        problems.append(Problem(file, pointer, "needs integer start and end and a string text"))
+        return None
+    if not 0 <= start < end <= len(text):
+        problems.append(
+            Problem(file, pointer, f"span [{start}:{end}] is outside the text (0..{len(text)})")
+        )
+        return None
+    if text[start:end] != surface:
+        problems.append(
+            Problem(
+                file,
+                pointer + "/text",
+                f"{surface!r} differs from the document text at [{start}:{end}], "
+                f"{text[start:end]!r}",
+            )
+        )
+        return None
+    if kind not in ENTITY_TYPES:
+        problems.append(Problem(file, pointer + "/type", f"unknown entity type {kind!r}"))
+        return None
+    entry = registry.get(entity) if isinstance(entity, str) else None
+    if entry is None:
+        problems.append(
+            Problem(file, pointer + "/entity", f"entity id {entity!r} is not in the registry")
+        )
+        return None
+    if entry.type != kind:
+        problems.append(
+            Problem(
+                file,
+                pointer + "/type",
+                f"type {kind} differs from the registry's {entry.type} for {entity!r}",
+            )
+        )
+    names = {normalize_name(a) for a in (entry.name, *entry.aliases)}
+    if normalize_name(surface) not in names:
+        problems.append(
+            Problem(
+                file,
+                pointer + "/text",
+                f"{surface!r} is not among the registry aliases of {entity!r}",
+            )
+        )
+    return EntityMention(Span(start, end, surface), kind, entity)
+
+
+def load_entity_pass(
+    folder: Path, texts: Mapping[str, str], registry_file: Path | None = None
+) -> EntityPass:
+    """Read an entity-only pass over the documents ``texts`` (doc id → text).
+
+    The registry is ``folder/entities.json`` unless ``registry_file`` is
+    given (a corpus's adjudicated overlay keeps its registry beside the
+    folder: ``gold/<corpus>/entities.json``).
+
+    Every file and mention is checked (JSON, doc id, offsets against the text,
+    type, id in the pass's registry with the same type, surface among the
+    id's aliases, sorted and flat); all problems are raised together as a
+    :class:`~benchmark.gold.GoldError`. A document without a file is simply
+    not annotated by this pass.
+    """
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise GoldError([Problem(str(folder), "", "not a folder")])
+    registry = _pass_registry(registry_file or folder / "entities.json", problems)
+    documents: dict[str, tuple[EntityMention, ...]] = {}
+    for path in sorted(folder.glob("*.json")):
+        if path.name == "entities.json":
+            continue
+        file = str(path)
+        data = _read_pass_json(path, problems)
+        if data is None:
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("entities"), list):
+            problems.append(Problem(file, "/entities", "expected a list of mentions"))
+            continue
+        doc_id = path.stem
+        if data.get("doc_id") != doc_id:
+            problems.append(
+                Problem(
+                    file, "/doc_id", f"doc_id {data.get('doc_id')!r} does not match the file name"
+                )
+            )
+            continue
+        text = texts.get(doc_id)
+        if text is None:
+            problems.append(Problem(file, "/doc_id", f"{doc_id!r} is not a document of the corpus"))
+            continue
+        mentions = []
+        for i, m in enumerate(data["entities"]):
+            mention = _pass_mention(file, f"/entities/{i}", m, text, registry, problems)
+            if mention is not None:
+                if mentions and mention.span.start < mentions[-1].span.end:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"/entities/{i}",
+                            f"span [{mention.span.start}:{mention.span.end}] starts before the "
+                            f"previous mention ends ({mentions[-1].span.end}); mentions must be "
+                            "sorted by start and flat",
+                        )
+                    )
+                mentions.append(mention)
+        documents[doc_id] = tuple(mentions)
+    if problems:
+        raise GoldError(problems)
+    return EntityPass(folder, registry, documents)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityAgreement:
+    """Entity agreement of ``other`` against ``reference`` on their shared documents.
+
+    ``counts`` are the leaderboard's entity counts (schemas strict, exact,
+    partial, type; per type strict, partial, type). ``type_pairs``: the
+    (reference type, other type) of every pair of mentions with the same
+    boundaries, for the chance-corrected type agreement.
+    """
+
+    documents: tuple[str, ...]
+    counts: EntityCounts
+    type_pairs: tuple[tuple[str, str], ...]
+    mentions_reference: Mapping[str, int]
+    mentions_other: Mapping[str, int]
+
+
+def entity_agreement(
+    reference: Mapping[str, Sequence[EntityMention]],
+    other: Mapping[str, Sequence[EntityMention]],
+) -> EntityAgreement:
+    """Score ``other`` against ``reference`` (doc id → mentions), shared documents only."""
+    shared = tuple(sorted(set(reference) & set(other)))
+    total = EntityCounts()
+    pairs: list[tuple[str, str]] = []
+    ref_types: Counter[str] = Counter()
+    other_types: Counter[str] = Counter()
+    for doc_id in shared:
+        gold, pred = reference[doc_id], other[doc_id]
+        overall, by_type, _ = count_mentions(
+            gold, [PredictedEntity(m.type, m.span.text, m.span) for m in pred]
+        )
+        total = total + EntityCounts(schemas=overall, per_type=by_type)
+        by_span = {(m.span.start, m.span.end): m.type for m in pred}
+        pairs += [
+            (m.type, by_span[(m.span.start, m.span.end)])
+            for m in gold
+            if (m.span.start, m.span.end) in by_span
+        ]
+        ref_types.update(m.type for m in gold)
+        other_types.update(m.type for m in pred)
+    return EntityAgreement(shared, total, tuple(pairs), dict(ref_types), dict(other_types))
+
+
+def type_kappa(pairs: Sequence[tuple[str, str]]) -> KappaResult:
+    """Cohen's kappa of the types of mentions both passes bound identically.
+
+    Zero pairs give 0.0 (n = 0); pairs that all carry one and the same type
+    give 1.0 (perfect agreement, no chance term to correct).
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    if not pairs:
+        return KappaResult(0.0, 0)
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    if len(set(a) | set(b)) == 1:
+        return KappaResult(1.0, len(pairs))
+    return KappaResult(float(cohen_kappa_score(a, b)), len(pairs))
+
+
+def entity_agreement_rows(agreement: EntityAgreement) -> list[tuple[str, str]]:
+    """(measure, value) rows: overall strict and type-level agreement."""
+    c = agreement.counts
+    kappa = type_kappa(agreement.type_pairs)
+    same = sum(1 for x, y in agreement.type_pairs if x == y)
+    return [
+        ("documents", str(len(agreement.documents))),
+        (
+            "mentions (reference / other)",
+            f"{sum(agreement.mentions_reference.values())} / "
+            f"{sum(agreement.mentions_other.values())}",
+        ),
+        ("strict F1 (same boundaries and type)", f"{c.score('strict').f1:.4f}"),
+        ("exact-boundary F1 (type ignored)", f"{c.score('exact').f1:.4f}"),
+        ("type F1 (overlap and same type)", f"{c.score('type').f1:.4f}"),
+        ("partial F1", f"{c.score('partial').f1:.4f}"),
+        (
+            f"type agreement on same-boundary pairs ({same} of {kappa.n})",
+            f"{same / kappa.n:.4f}" if kappa.n else "n/a",
+        ),
+        (f"Cohen's kappa of types ({kappa.n} same-boundary pairs)", f"{kappa.kappa:.4f}"),
+        ("strict macro-F1 over types", f"{c.macro('strict'):.4f}"),
+    ]
+
+
+def entity_type_rows(agreement: EntityAgreement) -> list[tuple[str, int, int, int, str, str]]:
+    """Per type: (type, reference mentions, other mentions, strict matches,
+    strict F1, type F1), in the order of :data:`ENTITY_TYPES`."""
+    c = agreement.counts
+    rows = []
+    for t in ENTITY_TYPES:
+        if t not in c.per_type:
+            continue
+        rows.append(
+            (
+                t,
+                agreement.mentions_reference.get(t, 0),
+                agreement.mentions_other.get(t, 0),
+                c.per_type[t]["strict"].cor,
+                f"{c.type_score(t, 'strict').f1:.4f}",
+                f"{c.type_score(t, 'type').f1:.4f}",
+            )
+        )
+    return rows
+
+
+def entity_disagreements(a: EntityPass, b: EntityPass, texts: Mapping[str, str]) -> list[str]:
+    """Every difference between two entity-only passes, one line each.
+
+    Mentions (by document): boundaries, type or id that differ, and mentions
+    only one pass has; then the registries: ids only one has, and shared ids
+    whose canonical name, type or aliases differ.
+    """
+    out: list[str] = []
+    for doc_id in sorted(set(a.documents) & set(b.documents)):
+        lines = _span_diffs(
+            texts[doc_id],
+            [(m.span.start, m.span.end, f"{m.type} {m.entity}") for m in a.documents[doc_id]],
+            [(m.span.start, m.span.end, f"{m.type} {m.entity}") for m in b.documents[doc_id]],
+        )
+        out += [f"{doc_id} entities: {line}" for line in lines]
+    for doc_id in sorted(set(a.documents) ^ set(b.documents)):
+        only = "A" if doc_id in a.documents else "B"
+        out.append(f"{doc_id}: annotated by {only} only")
+    ra, rb = a.registry, b.registry
+    out += [f"registry: only A: {i} ({ra[i].type} {ra[i].name})" for i in sorted(set(ra) - set(rb))]
+    out += [f"registry: only B: {i} ({rb[i].type} {rb[i].name})" for i in sorted(set(rb) - set(ra))]
+    for i in sorted(set(ra) & set(rb)):
+        x, y = ra[i], rb[i]
+        if x.type != y.type:
+            out.append(f"registry: {i}: type A {x.type} vs B {y.type}")
+        if x.name != y.name:
+            out.append(f"registry: {i}: name A {x.name!r} vs B {y.name!r}")
+        only_a = sorted(set(x.aliases) - set(y.aliases))
+        only_b = sorted(set(y.aliases) - set(x.aliases))
+        if only_a or only_b:
+            out.append(f"registry: {i}: aliases only A {only_a}, only B {only_b}")
+    return out
