@@ -52,7 +52,13 @@ def _gold_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _load_gold(args: argparse.Namespace) -> Gold | None:
-    return load_gold_or_report(args)
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
+
+    # gold files whose content passed the schema before are not validated again
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        return load_gold_or_report(args)
 
 
 # ---------------------------------------------------------------- commands
@@ -164,18 +170,24 @@ def _leaderboard_files(
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
         for layer in ("entities", "timexes", "troop_counts", "stances")
     }
-    loaded = load_results(args.results, gold.sha256, units)
-    text, svgs = build(
-        loaded,
-        current_signature(gold.sha256, settings).line(),
-        read_notes(args.results / "NOTES.md"),
-        None if only else links,
-        settings,
-        only,
-    )
+    from benchmark.cache import default_cache_dir
+    from benchmark.statcache import caching
     from benchmark.variants.robustness import robustness_for
 
-    text = robustness_for(text, args.results, gold, settings, only)
+    # checked results files, intervals, tests and tiers are kept in the cache folder,
+    # keyed by their inputs (benchmark.statcache)
+    folder = getattr(args, "cache_dir", None) or default_cache_dir()
+    with caching(None if getattr(args, "no_cache", False) else folder):
+        loaded = load_results(args.results, gold.sha256, units)
+        text, svgs = build(
+            loaded,
+            current_signature(gold.sha256, settings).line(),
+            read_notes(args.results / "NOTES.md"),
+            None if only else links,
+            settings,
+            only,
+        )
+        text = robustness_for(text, args.results, gold, settings, only)
     files = {args.leaderboard: text}
     if only:
         return files, loaded.problems()

@@ -197,13 +197,29 @@ def _seed_problems(seeds_dir: Path) -> list[Problem]:
 
 
 def _schema_problems(file: str, data: Any, definition: str) -> list[Problem]:
+    """The schema's complaints about ``data``. While statistics are cached (the
+    command line), content that passed this schema before (the same canonical JSON
+    and the same schema code: :func:`benchmark.statcache.check_mark`) is not
+    validated again."""
+    from benchmark.statcache import check_mark, set_mark
+
+    mark = check_mark(f"gold-schema:{definition}", _canonical(data), _SCHEMA_CODE)
+    if mark is not None and mark.exists():
+        return []
     validator = schema_validator("gold", definition)
-    return [
+    problems = [
         Problem(file, json_pointer(err.absolute_path), err.message)
         for err in sorted(
             validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
         )
     ]
+    if mark is not None and not problems:
+        set_mark(mark)
+    return problems
+
+
+#: The code a gold file's schema check depends on.
+_SCHEMA_CODE = ("benchmark.schemas",)
 
 
 # ---------------------------------------------------------------- semantic checks
@@ -554,9 +570,27 @@ def load_gold(gold_dir: Path | str | None = None, seeds_dir: Path | str | None =
     documents = {
         doc_id: _build_document(doc_id, texts[doc_id], docs[doc_id]) for doc_id in sorted(docs)
     }
+    return Gold(registry, documents, _digest(registry_data, docs, texts))
+
+
+def _digest(registry_data: Any, docs: Mapping[str, Any], texts: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
     digest.update(_canonical(registry_data))
     for doc_id in sorted(docs):
         digest.update(_canonical(docs[doc_id]))
         digest.update(hashlib.sha256(texts[doc_id].encode("utf-8")).digest())
-    return Gold(registry, documents, digest.hexdigest())
+    return digest.hexdigest()
+
+
+def gold_hash_unchecked(gold_dir: Path | None = None, seeds_dir: Path | None = None) -> str:
+    """The hash :func:`load_gold` gives a valid gold folder, computed without its checks
+    (for listing systems quickly; ``troopbench validate`` checks). Raises OSError or
+    ValueError when a file cannot be read."""
+    gdir = gold_dir if gold_dir is not None else default_gold_dir()
+    sdir = seeds_dir if seeds_dir is not None else default_seeds_dir()
+    seeds = seed_paths(sdir)
+    doc_files = {p.stem: p for p in sorted(gdir.glob("*.json")) if p.name != REGISTRY_FILE}
+    both = sorted(set(seeds) & set(doc_files))
+    registry_data = json.loads((gdir / REGISTRY_FILE).read_text(encoding="utf-8"))
+    docs = {d: json.loads(doc_files[d].read_text(encoding="utf-8")) for d in both}
+    return _digest(registry_data, docs, {d: read_seed(seeds[d]) for d in both})

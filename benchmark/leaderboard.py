@@ -35,7 +35,9 @@ that call a model report it, :mod:`benchmark.usage`); "—" for the others.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -48,12 +50,13 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
-from benchmark.inputs import InputError, read_json_file
+from benchmark.inputs import InputError, decode, loads
 from benchmark.layers import LAYERS
 from benchmark.plots import PRPoint, pr_plot_svg
 from benchmark.runner import validate_results
 from benchmark.scoring import COUNT_TYPES, PRIMARY, layer_metrics
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
+from benchmark.statcache import check_mark, memoized, set_mark
 from benchmark.stats import (
     F1_METRICS,
     Interval,
@@ -125,6 +128,11 @@ def md_text(value: object, limit: int = 80) -> str:
     return text.replace("&", "&amp;").replace("\\<", "&lt;").replace("\\>", "&gt;")
 
 
+#: id(results data) -> (that data, its UnitCounts): the most recent ones, oldest first.
+_UNIT_COUNTS: dict[int, tuple[Mapping[str, Any], UnitCounts]] = {}
+_UNIT_COUNTS_KEPT = 64
+
+
 @dataclass(frozen=True, slots=True)
 class ResultEntry:
     """One readable results file."""
@@ -172,8 +180,18 @@ class ResultEntry:
         return f"{tokens:,.0f} tok, {seconds:.1f} s"
 
     def unit_counts(self) -> UnitCounts:
-        """Per-unit counts of the attempted layers; ValueError when absent or malformed."""
-        return UnitCounts.from_results(self.data)
+        """Per-unit counts of the attempted layers; ValueError when absent or malformed.
+        Built once per results data in this process (the tables and the Robustness
+        section ask for them per layer)."""
+        key = id(self.data)
+        known = _UNIT_COUNTS.get(key)
+        if known is not None and known[0] is self.data:
+            return known[1]
+        counts = UnitCounts.from_results(self.data)
+        _UNIT_COUNTS[key] = (self.data, counts)
+        while len(_UNIT_COUNTS) > _UNIT_COUNTS_KEPT:
+            _UNIT_COUNTS.pop(next(iter(_UNIT_COUNTS)))
+        return counts
 
     def stale_reason(
         self, reference: Mapping[str, Any], units: Sequence[str] | None = None
@@ -255,18 +273,38 @@ def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
     """A results file, checked: readable JSON within the input bounds (no NaN), valid
     against the schema, metrics that its counts reproduce. (entry, "") or (None, problem)."""
     try:
-        data = read_json_file(path)
-    except InputError as exc:
-        return None, f"{exc.pointer}: {exc.message}" if exc.pointer else exc.message
+        raw = path.read_bytes()
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
+    mark = check_mark("results", raw, _RESULTS_CHECKS)
+    if mark is not None and mark.exists():  # these bytes passed these checks before
+        with contextlib.suppress(ValueError):
+            return ResultEntry(path, json.loads(raw)), ""
+    try:
+        data = loads(decode(raw))
+    except InputError as exc:
+        return None, f"{exc.pointer}: {exc.message}" if exc.pointer else exc.message
     problems = validate_results(data)
     if problems:
         return None, problems[0]
     problem = tampered(data)
     if problem:
         return None, problem
+    if mark is not None:
+        set_mark(mark)
     return ResultEntry(path, data), ""
+
+
+#: The code whose checks a results file passes in :func:`read_entry` (bounds, schema,
+#: counts): a change to any of it checks every file again.
+_RESULTS_CHECKS = (
+    "benchmark.inputs",
+    "benchmark.runner",
+    "benchmark.leaderboard",
+    "benchmark.scoring",
+    "benchmark.metrics",
+    "benchmark.schemas",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +419,7 @@ class Board:
     untuned_overall: tuple[BoardRow, ...]
 
 
+@memoized  # one layer's intervals of one system: kept by its inputs
 def _intervals(
     counts: UnitCounts, layer: str, keys: Sequence[str], settings: StatsSettings
 ) -> dict[str, Interval]:

@@ -42,6 +42,13 @@ Reproducibility
     (common random numbers). Counts are summed in float64, exact for integers
     below 2**53 whatever the BLAS, so the same inputs give the same intervals
     and p-values byte for byte. Memory is O(B * n) for the index matrix.
+
+Caching
+    :func:`confidence_interval`, :func:`paired_test` and
+    :func:`significance_tiers` are :func:`benchmark.statcache.memoized`: while
+    the command line renders a leaderboard they are kept in the cache folder,
+    keyed by their inputs (the tiers' paired tests one pair at a time), and an
+    unchanged input is not computed again.
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ from benchmark.layers.entities import ENTITY_TYPES
 from benchmark.layers.stances import CONFLICT, LABELS
 from benchmark.scoring import PAIR_LABELS, PRIMARY, flatten, unit_fields
 from benchmark.signature import DEFAULT_STATS, StatsSettings
+from benchmark.statcache import memoized
 
 #: Figures that get an interval, per layer (the F1 columns of the leaderboard and more).
 F1_METRICS: dict[str, tuple[str, ...]] = {
@@ -333,6 +341,7 @@ def point(counts: UnitCounts, statistic: Statistic) -> float:
     return float(statistic({layer: counts.total(layer) for layer in statistic.layers}))
 
 
+@memoized
 def confidence_interval(
     counts: UnitCounts, statistic: Statistic, settings: StatsSettings = DEFAULT_STATS
 ) -> Interval:
@@ -395,6 +404,7 @@ def _check_paired(a: UnitCounts, b: UnitCounts, layers: Sequence[str]) -> None:
             raise ValueError(f"both systems must attempt {layer}")
 
 
+@memoized
 def paired_test(
     a: UnitCounts,
     b: UnitCounts,
@@ -437,6 +447,7 @@ class Tiered:
     p_value: float  # of the test against that leader (1.0 for the leader itself)
 
 
+@memoized
 def significance_tiers(
     systems: Mapping[str, UnitCounts], statistic: Statistic, settings: StatsSettings = DEFAULT_STATS
 ) -> list[Tiered]:

@@ -17,6 +17,14 @@ A system whose optional dependencies are missing raises
 :class:`SystemUnavailable` when it is built; it is then listed as
 unavailable, with the install command, and skipped by ``run --all``.
 
+Listing without building: a registered class or factory may have a
+``probe()`` static method that returns the ``version`` the system would
+have if built here, or raises :class:`SystemUnavailable` for the same
+reasons building would, without building anything (no model loaded, no JVM
+started): it checks that its imports can be found, that Java is there, that
+its model packages are installed, and reads versions from package metadata.
+:func:`describe_systems` uses it and builds only systems without one.
+
 Every system declares its exposure to the test articles (:class:`Exposure`):
 an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
 ``exposure_note`` saying what it saw. A system that declares nothing is
@@ -26,6 +34,7 @@ an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,6 +121,24 @@ class SystemUnavailable(Exception):
         self.reason = reason
         self.install = install
         super().__init__(f"system {name!r} is unavailable: {reason}; install it with: {install}")
+
+
+def find_modules(name: str, modules: Mapping[str, str], install: str) -> None:
+    """Raise :class:`SystemUnavailable` (``modules[m]`` as the reason) for the first
+    top-level module ``m`` that cannot be found; finds, never imports (for ``probe()``)."""
+    for module, reason in modules.items():
+        if importlib.util.find_spec(module) is None:
+            raise SystemUnavailable(name, reason, install)
+
+
+def dist_version(distribution: str) -> str:
+    """An installed distribution's version from its metadata ("?" when it has none)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "?"
 
 
 class SystemNotFound(Exception):
@@ -301,11 +328,42 @@ def load_system(name: str, options: Mapping[str, str] | None = None) -> Extracto
     return _instantiate(target, name, options)
 
 
-def describe_systems(loader: Callable[[str], Extractor] = load_system) -> list[SystemInfo]:
-    """Every registered system, built to see whether it is available here."""
+def _probed(name: str, target: str) -> SystemInfo | None:
+    """A registered system described through its ``probe()`` (module doc), or None
+    when it has none (or cannot be imported: building reports that)."""
+    try:
+        obj = _registered()[name].load()  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    probe = getattr(obj, "probe", None)
+    if not callable(probe) or not isinstance(getattr(obj, "layers", None), tuple):
+        return None
+    try:
+        version = probe()
+    except SystemUnavailable as exc:
+        return SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}")
+    doc = (obj.__doc__ or "").strip().splitlines()
+    try:
+        exposure = declared_exposure(obj).level
+    except ValueError:
+        return None
+    return SystemInfo(
+        name, target, True, str(version), tuple(obj.layers), doc[0] if doc else "", exposure
+    )
+
+
+def describe_systems(
+    loader: Callable[[str], Extractor] = load_system, probe: bool = True
+) -> list[SystemInfo]:
+    """Every registered system and whether it is available here: from its ``probe()``
+    when it has one and ``probe`` is true (nothing built), else by building it."""
     infos = []
     for name, ep in sorted(_registered().items()):
         target = ep.value  # type: ignore[attr-defined]
+        probed = _probed(name, target) if probe else None
+        if probed is not None:
+            infos.append(probed)
+            continue
         try:
             system = loader(name)
         except SystemUnavailable as exc:

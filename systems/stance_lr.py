@@ -550,6 +550,22 @@ class StanceLogReg:
         self._models: dict[tuple[str, str], Any] = {}
 
     @staticmethod
+    def probe() -> str:
+        """Its version, if scikit-learn is installed, from the gold's hash; nothing is
+        trained, and the gold is not checked (``troopbench validate`` does)."""
+        from benchmark.gold import gold_hash_unchecked
+        from benchmark.systems import dist_version, find_modules
+
+        find_modules(NAME, {"sklearn": "scikit-learn is not installed"}, GOLD_HINT)
+        try:
+            short = gold_hash_unchecked()[:12]
+        except (OSError, ValueError) as exc:
+            raise SystemUnavailable(
+                NAME, f"no usable gold annotations to learn from: {exc}", GOLD_HINT
+            ) from exc
+        return f"{SYSTEM_VERSION}+sklearn{dist_version('scikit-learn')}+gold{short}"
+
+    @staticmethod
     def _load_gold(gold_dir: Path | str | None, seeds_dir: Path | str | None) -> Gold:
         from benchmark.gold import GoldError, load_gold
 

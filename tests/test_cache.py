@@ -269,6 +269,11 @@ def _cli(tmp_path: Path, mini_copy: Path, system: str, *extra: str) -> int:
     )
 
 
+def entries(folder: Path) -> list[Path]:
+    """The predictions cache's entries in ``folder`` (statistics are kept under stats/)."""
+    return [p for p in folder.rglob("*.json") if p.relative_to(folder).parts[0] != "stats"]
+
+
 def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
     tmp_path: Path, mini_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -285,7 +290,8 @@ def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
     assert not env_cache.exists()
     uncached = scored()
     assert _cli(tmp_path, mini_copy, "Counting") == 0  # the CLI caches by default
-    assert len(list(env_cache.rglob("*.json"))) == 2
+    assert len(entries(env_cache)) == 2
+    assert list((env_cache / "stats").rglob("*.json"))  # the leaderboard's figures, kept
     assert _cli(tmp_path, mini_copy, "Counting") == 0
     assert set(calls(Counting()).values()) == {2}  # the third run extracted nothing
     assert scored() == uncached
@@ -293,7 +299,7 @@ def test_cli_caches_in_the_env_folder_and_no_cache_bypasses(
     assert set(calls(Counting()).values()) == {3}  # bypassed
     other = tmp_path / "other-cache"
     assert _cli(tmp_path, mini_copy, "Counting", "--cache-dir", str(other)) == 0
-    assert len(list(other.rglob("*.json"))) == 2  # --cache-dir wins over the variable
+    assert len(entries(other)) == 2  # --cache-dir wins over the variable
     assert set(calls(Counting()).values()) == {4}
     assert scored() == uncached
 

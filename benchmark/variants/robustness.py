@@ -255,6 +255,62 @@ def insert_section(board: str, section: str) -> str:
     return board.rstrip("\n") + "\n\n" + section
 
 
+@dataclass(frozen=True, slots=True)
+class SuiteFacts:
+    """What the Robustness section needs of the default contrast suite."""
+
+    sha256: str
+    variants: int
+    seeds: int
+    units: tuple[str, ...]  # the variants' unit ids
+    faker: str  # faker's version
+
+
+#: The code a suite is built by (its facts are kept by the sources of these modules; a
+#: package stands for every file in its folder, so every transformation is in).
+_SUITE_CODE = (
+    "benchmark.variants",
+    "benchmark.gold",
+    "benchmark.units",
+    "benchmark.corpus",
+)
+
+
+def suite_facts(gold: Gold) -> SuiteFacts | None:
+    """The default suite's facts, or None (said on stderr) when faker is missing.
+
+    Building the suite takes seconds; its facts are determined by the gold, the
+    number of seeds, the code that builds it and faker's version, so they are
+    kept in the cache folder under those while caching is on
+    (:func:`benchmark.statcache.remember`).
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    from benchmark.statcache import remember
+    from benchmark.units import corpus_units
+    from benchmark.variants.cli import load_suite
+    from benchmark.variants.suite import DEFAULT_SEEDS
+
+    try:
+        faker = package_version("faker")
+    except PackageNotFoundError:
+        faker = ""
+
+    def build() -> SuiteFacts | None:
+        suite = load_suite(gold)
+        if suite is None:
+            return None
+        units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
+        return SuiteFacts(
+            suite.sha256, len(suite.variants), suite.seeds, tuple(units), faker_version()
+        )
+
+    if not faker:
+        return build()  # says what is missing; nothing kept
+    return remember("suite-facts", (gold.sha256, DEFAULT_SEEDS, faker), _SUITE_CODE, build)
+
+
 def robustness_for(
     board: str,
     results_dir: Path,
@@ -267,10 +323,9 @@ def robustness_for(
     board above it (:func:`benchmark.leaderboard.restrict`)."""
     from benchmark.leaderboard import load_results, read_notes, restrict
     from benchmark.units import corpus_units
-    from benchmark.variants.cli import load_suite
     from benchmark.variants.results import contrast_dir
 
-    suite = load_suite(gold)
+    suite = suite_facts(gold)
     if suite is None:
         section = (
             "## Robustness\n\nThe contrast suite cannot be built here: "
@@ -278,15 +333,14 @@ def robustness_for(
         )
         return insert_section(board, section)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
-    variant_units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
     originals = load_results(results_dir, gold.sha256, units)
-    contrast = load_results(contrast_dir(results_dir), suite.sha256, variant_units)
+    contrast = load_results(contrast_dir(results_dir), suite.sha256, suite.units)
     if only:
         originals, contrast = restrict(originals, only), restrict(contrast, only)
     line = (
-        f"Suite: {len(suite.variants)} variants ({', '.join(TRANSFORMATIONS)} x "
+        f"Suite: {suite.variants} variants ({', '.join(TRANSFORMATIONS)} x "
         f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
-        f"`{suite.sha256[:12]}`, faker {faker_version()}."
+        f"`{suite.sha256[:12]}`, faker {suite.faker}."
     )
     note = read_notes(results_dir / "NOTES.md").get("robustness")
     return insert_section(board, render_section(originals, contrast, line, settings, note))

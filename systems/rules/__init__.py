@@ -80,6 +80,11 @@ class RulesSystem:
         "every pattern and word list was written and revised against the five test articles"
     )
 
+    @staticmethod
+    def probe() -> str:
+        """Its version (benchmark.systems, "Listing without building"): always available."""
+        return RulesSystem.version
+
     def extract(self, document: Document) -> Prediction:
         text = document.text
         layout = Layout.of(text)

@@ -146,6 +146,14 @@ class SpacySmall:
         )
 
     @staticmethod
+    def probe() -> str:
+        """Its version, if spaCy, dateparser and the sm model are installed (nothing loaded)."""
+        from systems.spacy_raw import probe_small
+
+        extra = {"dateparser": "dateparser is not installed"}
+        return f"{SYSTEM_VERSION}+{probe_small(NAME, INSTALL, extra)}"
+
+    @staticmethod
     def _load() -> Language:
         """Import spaCy, dateparser and the model, or raise SystemUnavailable."""
         try:
