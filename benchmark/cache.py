@@ -1,7 +1,10 @@
 """The predictions cache: a re-run with nothing changed skips extraction.
 
 One entry per (system name, system version, document): a small JSON file
-``<cache dir>/predictions/<system>/<version>/<text sha256>.json`` holding the
+``<cache dir>/predictions/<system>/<version>/<text sha256>-<metadata sha256>.json``
+(the second hash, :func:`document_fingerprint`, covers the doc id and the
+rest of the document's metadata, so two documents with the same text, an
+article and a variant say, have entries of their own) holding the
 validated predictions of that document in the prediction format
 (:meth:`benchmark.predictions.DocPredictions.to_json`), the numbers of items
 validation rejected (``invalid``) and the errors recorded for the document,
@@ -129,7 +132,7 @@ class PredictionCache:
             / "predictions"
             / _folder_name(system)
             / _folder_name(version)
-            / f"{document.text_sha256}.json"
+            / f"{document.text_sha256}-{document_fingerprint(document)[:16]}.json"
         )
 
     # -- reading

@@ -695,7 +695,9 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         mean_primary_statistic,
         paired_test,
         primary_statistic,
+        resampling_counts,
     )
+    from benchmark.units import ORIGIN_UNIT_SCHEME
 
     loaded = []
     for name in (args.a, args.b):
@@ -723,7 +725,17 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     if ca.units != cb.units:
         print("troopbench compare: the results cover different units; re-run both", file=sys.stderr)
         return EXIT_INVALID
+    # the unit the files were scored for: paragraphs, or origin-paragraph clusters (contrast)
+    unit = str(a["signature"]["settings"].get("unit", ""))  # type: ignore[index]
     settings = _stats_settings(args)
+    if unit != settings.unit:
+        import dataclasses
+
+        try:
+            settings = dataclasses.replace(settings, unit=unit)
+        except ValueError as exc:
+            print(f"troopbench compare: {exc}; re-run both systems", file=sys.stderr)
+            return EXIT_INVALID
     rows = []
     statistics = []
     for layer in LAYERS:
@@ -739,7 +751,9 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     for layer, metric, statistic in statistics:
         ia = confidence_interval(ca, statistic, settings)
         ib = confidence_interval(cb, statistic, settings)
-        test = paired_test(ca, cb, statistic, settings.permutation_trials, settings.seed)
+        test = paired_test(
+            ca, cb, statistic, settings.permutation_trials, settings.seed, settings.unit
+        )
         verdict = "yes" if test.significant(settings.alpha) else "no"
         rows.append(
             [
@@ -754,11 +768,14 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
         )
     order = {layer: i for i, layer in enumerate((*LAYERS, "overall"))}
     rows.sort(key=lambda r: order[r[0]])
+    over, detail, kind = f"{len(ca.units)} paragraphs", "", ""
+    if settings.unit == ORIGIN_UNIT_SCHEME:
+        over = f"{len(resampling_counts(ca, settings.unit).units)} origin paragraphs"
+        detail, kind = f"clusters of {len(ca.units)} variant paragraphs; ", "cluster "
     print(
-        f"{names[0]} vs {names[1]}: paired approximate randomization over "
-        f"{len(ca.units)} paragraphs "
-        f"({settings.permutation_trials:,} trials, seed {settings.seed}); "
-        f"F1 with {settings.confidence:.0%} bootstrap intervals "
+        f"{names[0]} vs {names[1]}: paired approximate randomization over {over} "
+        f"({detail}{settings.permutation_trials:,} trials, seed {settings.seed}); "
+        f"F1 with {settings.confidence:.0%} {kind}bootstrap intervals "
         f"({settings.bootstrap_trials:,} resamples)"
     )
     headers = ["layer", "metric", names[0], names[1], "difference", "p", f"p < {settings.alpha:g}"]

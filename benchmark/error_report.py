@@ -86,7 +86,7 @@ from benchmark.predictions import DocPredictions, ItemError, load_predictions
 from benchmark.scoring import PRIMARY, evaluate, resolved_stances, resolved_troops
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
 from benchmark.spans import align
-from benchmark.units import segment
+from benchmark.units import ORIGIN_UNIT_SCHEME, segment
 
 ENTITY_OUTCOMES: tuple[str, ...] = (
     "correct",
@@ -729,6 +729,11 @@ def build_report(
     gold, results, predictions = inputs.gold, inputs.results, inputs.predictions
     system = results["system"]
     attempted = [layer for layer in LAYERS if layer in results["layers"]]
+    unit = results["signature"]["settings"].get("unit")
+    over = "paragraphs"
+    if unit == ORIGIN_UNIT_SCHEME:  # contrast results: intervals over origin-paragraph clusters
+        settings = dataclasses.replace(settings, unit=unit)
+        over = "origin paragraphs, each with its variants"
     if inputs.registries:
         from benchmark.variants.suite import evaluate_each
 
@@ -887,7 +892,8 @@ def build_report(
         *(f'<p class="warn">{h(w)}</p>' for w in warnings),
         f"<nav>{nav}</nav>",
         '<h2 id="summary">Summary</h2>',
-        f"<p>Intervals: {settings.confidence:.0%} bootstrap percentile intervals over paragraphs "
+        f"<p>Intervals: {settings.confidence:.0%} bootstrap percentile intervals over "
+        f"{over} "
         f"({settings.bootstrap_trials:,} resamples, seed {settings.seed}).</p>",
         _summary(results, settings),
         "<h3>Outcomes</h3>",

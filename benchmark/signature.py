@@ -3,9 +3,11 @@
 A signature names what produced a score: the troopbench version, the gold
 version (a hash over the canonical gold and the article texts), the matching
 settings of each layer, and the statistics settings: the resampling unit
-(:mod:`benchmark.units`), the confidence level and number of bootstrap
-resamples of the intervals, the number of trials and the level of the paired
-approximate randomization test, and the random seed (:mod:`benchmark.stats`).
+(:mod:`benchmark.units`: ``paragraph1``, or ``origin-paragraph1`` for the
+contrast suite, whose variants of one paragraph are resampled together), the
+confidence level and number of bootstrap resamples of the intervals, the
+number of trials and the level of the paired approximate randomization
+test, and the random seed (:mod:`benchmark.stats`).
 Two numbers are comparable only when their signatures are equal; the same
 signature and the same results files give the same intervals and p-values,
 byte for byte.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmark.units import UNIT_SCHEME
+from benchmark.units import UNIT_SCHEME, UNIT_SCHEMES
 
 #: Matching settings, versioned: change a tag whenever a matcher's semantics change.
 MATCH_SETTINGS: dict[str, str] = {
@@ -41,8 +43,13 @@ class StatsSettings:
     seed: int = 12345
     alpha: float = 0.05
     confidence: float = 0.95
+    #: the resampling unit: paragraphs, or (contrast suite) original paragraphs with their
+    #: variants as one cluster (:mod:`benchmark.units`, :mod:`benchmark.stats`)
+    unit: str = UNIT_SCHEME
 
     def __post_init__(self) -> None:
+        if self.unit not in UNIT_SCHEMES:
+            raise ValueError(f"unknown unit {self.unit!r}; units are {', '.join(UNIT_SCHEMES)}")
         if self.bootstrap_trials < 1 or self.permutation_trials < 1:
             raise ValueError("the numbers of bootstrap resamples and test trials must be positive")
         if not 0.0 < self.alpha < 1.0 or not 0.0 < self.confidence < 1.0:
@@ -52,7 +59,7 @@ class StatsSettings:
 
     def items(self) -> tuple[tuple[str, str], ...]:
         return (
-            ("unit", UNIT_SCHEME),
+            ("unit", self.unit),
             ("ci", f"bootstrap-pct{self.confidence * 100:g}"),
             ("boot", str(self.bootstrap_trials)),
             ("ar", str(self.permutation_trials)),

@@ -24,6 +24,24 @@ Paired approximate randomization test
     difference is at least the observed one (up to 1e-12, so that exact ties
     count), ``p = (r + 1) / (R + 1)``. Identical systems get ``p = 1``.
 
+Clustered resampling (the contrast suite)
+    The variants of one paragraph are near-copies of it: one error of a
+    system on that paragraph comes back in most of its 40 variants.
+    Resampling variant paragraphs as if they were independent would count
+    that one error 40 times and overstate certainty about 40-fold. With the
+    unit ``origin-paragraph1`` (the signature's ``unit``), every statistic
+    resamples *clusters*: an original paragraph together with that
+    paragraph in every variant (:func:`benchmark.units.origin_unit`). The
+    rows of a cluster are summed first (:meth:`UnitCounts.clustered`), and
+    the bootstrap and the paired test run on the cluster sums exactly as
+    above: a cluster bootstrap (all variants of a paragraph are drawn or left
+    out together) and a cluster-level approximate randomization test (they
+    are swapped between the systems together). Clusters come in the order of
+    the originals' paragraphs, so when every variant repeats its paragraph's
+    counts the cluster sums are those counts times the number of variants,
+    every F1 is unchanged by that factor, the draws are the same, and the
+    intervals and p-values equal those on the articles, to the bit.
+
 Significance tiers
     Systems are ordered by their point estimate (best first, then by name).
     The best is the leader of tier 1; every other system whose test against
@@ -66,6 +84,7 @@ from benchmark.layers.stances import CONFLICT, LABELS
 from benchmark.scoring import PAIR_LABELS, PRIMARY, flatten, unit_fields
 from benchmark.signature import DEFAULT_STATS, StatsSettings
 from benchmark.statcache import memoized
+from benchmark.units import ORIGIN_UNIT_SCHEME, UNIT_SCHEME, origin_unit
 
 #: Figures that get an interval, per layer (the F1 columns of the leaderboard and more).
 F1_METRICS: dict[str, tuple[str, ...]] = {
@@ -245,6 +264,29 @@ class UnitCounts:
     def total(self, layer: str) -> np.ndarray:
         return self.layers[layer].sum(axis=0)
 
+    def clustered(self, key: Callable[[str], str]) -> UnitCounts:
+        """The rows summed by cluster (``key`` of a unit id), clusters in the order of their
+        first unit."""
+        clusters = tuple(dict.fromkeys(key(u) for u in self.units))
+        index = {c: i for i, c in enumerate(clusters)}
+        member = np.array([index[key(u)] for u in self.units], dtype=np.int64)
+        out = {}
+        for layer, matrix in self.layers.items():
+            sums = np.zeros((len(clusters), matrix.shape[1]), dtype=np.float64)
+            np.add.at(sums, member, matrix)
+            out[layer] = sums
+        return UnitCounts(clusters, out)
+
+
+def resampling_counts(counts: UnitCounts, unit: str = UNIT_SCHEME) -> UnitCounts:
+    """The rows the statistics resample under the signature's ``unit``: the paragraphs
+    themselves, or their sums per origin paragraph (module doc, "Clustered resampling")."""
+    if unit == ORIGIN_UNIT_SCHEME:
+        return counts.clustered(origin_unit)
+    if unit != UNIT_SCHEME:
+        raise ValueError(f"unknown resampling unit {unit!r}")
+    return counts
+
 
 # ------------------------------------------------------------------ statistics
 
@@ -345,7 +387,9 @@ def point(counts: UnitCounts, statistic: Statistic) -> float:
 def confidence_interval(
     counts: UnitCounts, statistic: Statistic, settings: StatsSettings = DEFAULT_STATS
 ) -> Interval:
-    """Point estimate (from the total counts) and bootstrap percentile interval."""
+    """Point estimate (from the total counts) and bootstrap percentile interval, over the
+    signature's unit (paragraphs, or origin-paragraph clusters)."""
+    counts = resampling_counts(counts, settings.unit)
     values = bootstrap_values(counts, statistic, settings.bootstrap_trials, settings.seed)
     tail = (1.0 - settings.confidence) / 2.0
     low, high = np.quantile(values, [tail, 1.0 - tail])
@@ -355,6 +399,34 @@ def confidence_interval(
         float(high),
         settings.confidence,
         settings.bootstrap_trials,
+    )
+
+
+def difference_interval(
+    a: UnitCounts, b: UnitCounts, statistic: Statistic, settings: StatsSettings = DEFAULT_STATS
+) -> Interval:
+    """``statistic(a) - statistic(b)`` with a paired bootstrap percentile interval: each
+    resample draws the same units (under ``settings.unit``) for both, so ``a`` and ``b``
+    must have the same units once resampled (e.g. a system's variants and its originals,
+    clustered by origin paragraph: the Robustness section's Δ)."""
+    a, b = resampling_counts(a, settings.unit), resampling_counts(b, settings.unit)
+    if set(a.units) != set(b.units):
+        raise ValueError("the two sets of counts cover different units")
+    order = {u: i for i, u in enumerate(b.units)}
+    take = np.array([order[u] for u in a.units], dtype=np.int64)
+    b = UnitCounts(a.units, {layer: m[take] for layer, m in b.layers.items()})
+    trials, seed = settings.bootstrap_trials, settings.seed
+    values = bootstrap_values(a, statistic, trials, seed) - bootstrap_values(
+        b, statistic, trials, seed
+    )
+    tail = (1.0 - settings.confidence) / 2.0
+    low, high = np.quantile(values, [tail, 1.0 - tail])
+    return Interval(
+        point(a, statistic) - point(b, statistic),
+        float(low),
+        float(high),
+        settings.confidence,
+        trials,
     )
 
 
@@ -411,9 +483,12 @@ def paired_test(
     statistic: Statistic,
     trials: int = DEFAULT_STATS.permutation_trials,
     seed: int = DEFAULT_STATS.seed,
+    unit: str = UNIT_SCHEME,
 ) -> PairedTest:
-    """Two-sided paired approximate randomization test (module doc)."""
+    """Two-sided paired approximate randomization test (module doc), swapping ``unit``s:
+    paragraphs, or origin-paragraph clusters."""
     _check_paired(a, b, statistic.layers)
+    a, b = resampling_counts(a, unit), resampling_counts(b, unit)
     a_total = {layer: a.total(layer) for layer in statistic.layers}
     b_total = {layer: b.total(layer) for layer in statistic.layers}
     a_value, b_value = float(statistic(a_total)), float(statistic(b_total))
@@ -468,6 +543,7 @@ def significance_tiers(
                 statistic,
                 settings.permutation_trials,
                 settings.seed,
+                settings.unit,
             )
             if test.significant(settings.alpha):
                 left.append(name)

@@ -72,6 +72,10 @@ from functools import cached_property
 
 #: Version tag of the unit definition; it is part of the signature.
 UNIT_SCHEME = "paragraph1"
+#: The resampling unit of the contrast suite: an original paragraph together with that
+#: paragraph in every variant of its article (:func:`origin_unit`); part of the signature.
+ORIGIN_UNIT_SCHEME = "origin-paragraph1"
+UNIT_SCHEMES = (UNIT_SCHEME, ORIGIN_UNIT_SCHEME)
 
 UNPLACED = "unplaced"
 
@@ -114,6 +118,16 @@ def is_boilerplate(line: str) -> bool:
 
 def unplaced_id(doc_id: str) -> str:
     return f"{doc_id}:{UNPLACED}"
+
+
+def origin_unit(unit: str) -> str:
+    """The original article's unit of a unit id: ``000_x~dates~3:7`` → ``000_x:7`` (the same
+    line, or the unplaced unit, of the article the variant was made from; transformations
+    never add or remove a line). An original's unit is its own origin unit."""
+    from benchmark.variants.ids import origin_id  # variant ids; imported late: no cycle
+
+    doc_id, sep, place = unit.rpartition(":")
+    return f"{origin_id(doc_id)}{sep}{place}" if sep else unit
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cache import PredictionCache, default_cache_dir
+from benchmark.cache import PredictionCache, default_cache_dir, document_fingerprint
 from benchmark.corpus import Document
 from benchmark.gold import Gold
 from benchmark.predictions import (
@@ -122,10 +122,25 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path, mini_gold: Gold) ->
     assert score_outcome(mini_gold, first)["layers"] == score_outcome(mini_gold, second)["layers"]
     files = sorted(tmp_path.rglob("*.json"))
     assert len(files) == len(docs)
-    assert {f.stem for f in files} == {d.text_sha256 for d in docs}
+    assert {f.stem for f in files} == {
+        f"{d.text_sha256}-{document_fingerprint(d)[:16]}" for d in docs
+    }
     assert all(
         "counting" in f.parent.parent.name and f.parent.name.startswith("1_src.") for f in files
     )
+
+
+def test_same_text_under_two_ids_never_evicts(tmp_path: Path, mini_gold: Gold) -> None:
+    """An article and a variant with the same text (or two variants) keep one entry each:
+    the second of two runs serves both from the cache, one extraction each in all."""
+    cache = PredictionCache(tmp_path)
+    first = documents(mini_gold)[0]
+    twin = dataclasses.replace(first, doc_id=first.doc_id + "~numbers~0")
+    run_system(Counting(), [first, twin], cache=cache)
+    again = run_system(Counting(), [first, twin], cache=cache)
+    assert again.cached == (first.doc_id, twin.doc_id)
+    assert calls(Counting()) == {first.doc_id: 1, twin.doc_id: 1}
+    assert len(list(tmp_path.rglob("*.json"))) == 2
 
 
 def test_uncached_run_writes_nothing(

@@ -130,6 +130,18 @@ def test_relative_links_resolve(page: Path) -> None:
     assert problems == [], "\n".join(problems)
 
 
+_SECTION_REFERENCE = re.compile(r'(?:see|README,?) "([A-Z][^"\n]{2,80})"')
+
+
+@pytest.mark.parametrize("page", doccheck.doc_files(), ids=_page_id)
+def test_a_quoted_section_is_a_heading_of_the_same_page(page: Path) -> None:
+    """`see "Contrast sets"` named a README section; across pages, a link says where."""
+    text = page.read_text(encoding="utf-8")
+    headings = {h.strip().strip("`") for h in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+    stray = [name for name in _SECTION_REFERENCE.findall(text) if name.strip("`") not in headings]
+    assert stray == [], f"{_page_id(page)}: link the page that has {stray} instead"
+
+
 # ------------------------------------------------------------------ the harness
 
 

@@ -344,7 +344,13 @@ def test_numbers_leave_no_troop_count_surface_form(gold: Gold, suite: Suite) -> 
         for old, new in zip(original.troop_counts, v.gold.troop_counts, strict=True):
             assert old.value / 2 <= new.value <= old.value * 2
             assert ("," in old.span.text) == ("," in new.span.text)
-            assert shape(old.span.text)[:2] == shape(new.span.text)[:2]
+            (digits, significant, _), (new_digits, new_significant, _) = (
+                shape(old.span.text),
+                shape(new.span.text),
+            )
+            assert new_digits == digits
+            # a round count (one significant digit) may take a second one
+            assert new_significant == significant or (significant == 1 and new_significant == 2)
 
 
 def test_numbers_change_the_trap_numbers_too(gold: Gold) -> None:
@@ -368,7 +374,22 @@ def test_alternative_keeps_the_shape_and_avoids(written: str) -> None:
     for i in range(30):
         new = alternative(written, f"k{i}", {value})
         assert new != value and value / 2 <= new <= value * 2
-        assert shape(f"{new:,}" if "," in written else str(new))[:2] == shape(written)[:2]
+        digits, significant, _ = shape(f"{new:,}" if "," in written else str(new))
+        assert digits == shape(written)[0]
+        if shape(written)[1] > 1:
+            assert significant == shape(written)[1]
+        else:  # a round number may take a second significant digit
+            assert significant <= 2
+
+
+@pytest.mark.parametrize(("written", "expected"), [("5,000", 74), ("900", 54), ("40", 60)])
+def test_round_numbers_have_enough_values_for_ten_variants(written: str, expected: int) -> None:
+    """Hand-counted: "5,000" takes heads 25 … 99 in hundreds (half to twice), 75 values, less
+    itself: 74 (one significant digit alone gave 6); "900": 45 … 99 in tens, 55 less 1;
+    "40": 20 … 80, 61 less 1."""
+    value = int(written.replace(",", ""))
+    seen = {alternative(written, f"k{i}", {value}) for i in range(3000)}
+    assert len(seen) == expected
 
 
 def test_identical_serialisation_of_registry(gold: Gold) -> None:

@@ -71,10 +71,20 @@ def test_variants_refuses_unknown_input(capsys: pytest.CaptureFixture[str]) -> N
     assert "unknown transformation 'shuffle'" in capsys.readouterr().err
 
 
+def test_a_seed_without_a_distinct_variant_is_an_error_naming_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["variants", "900", "names", "1", *GOLD_ARGS]) == 2
+    err = capsys.readouterr().err
+    assert "names gives no variant of 900_00000000000000a1 for seed 1" in err
+
+
 def test_variants_suite_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["variants", "--suite", "--check", "--variant-seeds", "2", *GOLD_ARGS]) == 0
     out = capsys.readouterr().out
-    assert "16 variants of 2 documents" in out
+    # the mini gold's 900 names no person: 'names' has no variant of it, and says so
+    assert "14 variants of 2 documents, 14 distinct" in out
+    assert "short: names gives 0 distinct variants of 900_" in out
 
 
 def test_spread_table() -> None:
@@ -118,15 +128,17 @@ def test_run_keeps_each_suite_apart(contrast_run: Path, mini: Gold) -> None:
     contrast = json.loads((contrast_run / "results" / "contrast" / "rules.json").read_text())
     assert set(original["layers"]["entities"]["per_document"]) == set(mini.documents)
     docs = set(contrast["layers"]["entities"]["per_document"])
-    assert len(docs) == 80 and all("~" in d for d in docs)
-    assert contrast["suite"]["documents"] == 80 and contrast["suite"]["seeds"] == 10
+    # 2 documents x 4 transformations x 10 seeds, less the 10 of "names" on 900 (no person)
+    assert len(docs) == 70 and all("~" in d for d in docs)
+    assert contrast["suite"]["documents"] == 70 and contrast["suite"]["seeds"] == 10
     assert contrast["signature"]["gold_hash"] == build_suite(mini).sha256
     assert (contrast_run / "results" / "contrast" / "rules.predictions.jsonl").is_file()
 
 
 def test_robustness_section_matches_direct_scoring(contrast_run: Path, mini: Gold) -> None:
-    """The per-seed mean, SD and Δ of the leaderboard, recomputed by scoring each seed's
-    variants as their own corpus with the scorer (not from per-unit counts)."""
+    """The per-seed mean and SD and the Δ (pooled variants minus original) of the
+    leaderboard, recomputed by scoring each seed's variants, and all of them, as their own
+    corpus with the scorer (not from per-unit counts)."""
     from benchmark.predictions import load_predictions
 
     board = (contrast_run / "LEADERBOARD.md").read_text()
@@ -148,8 +160,10 @@ def test_robustness_section_matches_direct_scoring(contrast_run: Path, mini: Gol
             per_seed.append(evaluation.metrics(layer)[PRIMARY[layer]])
         spread = Spread.of(per_seed)
         orig = original["layers"][layer]["metrics"][PRIMARY[layer]]
+        every = Gold(mini.registry, {v.doc_id: v.gold for v in suite}, suite.sha256)
+        pooled = evaluate_each(every, suite.registries(), preds, frozenset(LAYERS))
         row = f"{spread.mean:.3f} ± {spread.sd:.3f}"
-        delta = f"{round(spread.mean - orig, 3) + 0.0:+.3f}"
+        delta = f"{pooled.metrics(layer)[PRIMARY[layer]] - orig + 0.0:+.3f} ("
         table = section.split("### ")[1 + LAYERS.index(layer)]
         line = next(x for x in table.splitlines() if "| rules" in x)
         assert row in line and delta in line, (layer, line, row, delta)
@@ -191,7 +205,7 @@ PLUGIN_TEST = """
         contrast = troopbench.evaluate(CapitalisedWords(), suite="contrast")
         default = troopbench.evaluate(CapitalisedWords())
         assert len(original.documents) == 2
-        assert len(contrast.documents) == 80
+        assert len(contrast.documents) == 70
         assert all("~" in d for d in contrast.documents)
         assert len(default.documents) == {expected}
         some = contrast.documents[5]
@@ -220,7 +234,7 @@ TINYCAP = """
 """
 
 
-@pytest.mark.parametrize(("option", "expected"), [([], 2), (["--troopbench-suite=all"], 82)])
+@pytest.mark.parametrize(("option", "expected"), [([], 2), (["--troopbench-suite=all"], 72)])
 def test_plugin_fixture_takes_the_suite(
     pytester: pytest.Pytester, option: list[str], expected: int
 ) -> None:

@@ -23,9 +23,9 @@ class All:
 
     @property
     def version(self) -> str:
-        return "1:" + "+".join(f"{s.name}{s.version}" for s in self.steps)
+        return "2:" + "+".join(f"{s.name}{s.version}" for s in self.steps)
 
-    def transform(self, source: Source, seed: int) -> Source:
+    def transform(self, source: Source, seed: int, redraw: int = 0) -> Source:
         for step in self.steps:
-            source = apply_rewrite(source, step.rewrite(source, seed))
+            source = apply_rewrite(source, step.rewrite(source, seed, redraw))
         return source

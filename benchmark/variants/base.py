@@ -1,8 +1,9 @@
 """What every transformation is: a named, versioned pure function of (source, seed) to a rewrite.
 
 Randomness comes from :func:`draw`, integers derived from SHA-256 of a text
-key, so a variant depends only on (document, transformation, seed) and on
-nothing that could change between Python versions.
+key (:func:`seed_key`), so a variant depends only on (document,
+transformation, seed, redraw) and on nothing that could change between
+Python versions.
 """
 
 from __future__ import annotations
@@ -26,17 +27,25 @@ class Transformation(Protocol):
     @property
     def version(self) -> str: ...
 
-    def transform(self, source: Source, seed: int) -> Source: ...
+    def transform(self, source: Source, seed: int, redraw: int = 0) -> Source: ...
 
 
 class RewriteStep:
     """Mixin: a transformation given by one :class:`Rewrite` applied by the core."""
 
-    def rewrite(self, source: Source, seed: int) -> Rewrite:
+    def rewrite(self, source: Source, seed: int, redraw: int = 0) -> Rewrite:
         raise NotImplementedError
 
-    def transform(self, source: Source, seed: int) -> Source:
-        return apply_rewrite(source, self.rewrite(source, seed))
+    def transform(self, source: Source, seed: int, redraw: int = 0) -> Source:
+        return apply_rewrite(source, self.rewrite(source, seed, redraw))
+
+
+def seed_key(name: str, version: str, doc_id: str, seed: int, redraw: int = 0) -> str:
+    """The key a transformation draws from for (document, seed); ``redraw`` > 0 gives
+    another, independent draw for the same seed (the suite asks for one when a seed's
+    variant repeats an earlier one, :mod:`benchmark.variants.suite`)."""
+    key = f"{name}|{version}|{doc_id}|{seed}"
+    return f"{key}|redraw{redraw}" if redraw else key
 
 
 def draw(key: str, index: int, below: int) -> int:

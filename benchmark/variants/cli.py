@@ -13,6 +13,7 @@ from benchmark.variants.names import INSTALL, FakerMissing
 from benchmark.variants.suite import (
     DEFAULT_SEEDS,
     TRANSFORMATIONS,
+    NoDistinctVariant,
     Suite,
     Variant,
     build_suite,
@@ -32,9 +33,9 @@ def load_suite(gold: Gold, seeds: int = DEFAULT_SEEDS) -> Suite | None:
 
 def _available() -> str:
     try:
-        from benchmark.variants.names import faker_version
+        from benchmark.variants.names import faker_version, gender_guesser_version
 
-        return f"faker {faker_version()}"
+        return f"faker {faker_version()} and gender-guesser {gender_guesser_version()}"
     except FakerMissing:
         return f"needs faker: {INSTALL}"
 
@@ -97,7 +98,7 @@ def summary(suite: Suite, check: bool) -> tuple[str, int]:
     """A table of the suite (variants per transformation, problems found with ``check``)."""
     from tabulate import tabulate
 
-    counts: dict[str, list[int]] = {}
+    counts: dict[str, list[int]] = {name: [0, 0] for name in TRANSFORMATIONS}
     for v in suite:
         row = counts.setdefault(v.transformation, [0, 0])
         row[0] += 1
@@ -109,10 +110,13 @@ def summary(suite: Suite, check: bool) -> tuple[str, int]:
     headers = ["transformation", "variants"] + (["problems"] if check else [])
     rows = [[name, c[0], *([c[1]] if check else [])] for name, c in counts.items()]
     text = tabulate(rows, headers)
+    distinct = len({(v.gold.document.text, v.gold.document.dct) for v in suite})
     text += (
         f"\n{len(suite.variants)} variants of {len(suite.gold.documents)} documents, "
-        f"seeds 0-{suite.seeds - 1}; suite {suite.sha256[:12]} (gold {suite.gold.short_hash})"
+        f"{distinct} distinct, seeds 0-{suite.seeds - 1}; suite {suite.sha256[:12]} "
+        f"(gold {suite.gold.short_hash})"
     )
+    text += "".join(f"\nshort: {s.line()}" for s in suite.shortfalls)
     return text, sum(c[1] for c in counts.values())
 
 
@@ -147,6 +151,9 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
     except FakerMissing as exc:
         print(f"troopbench: {exc}", file=sys.stderr)
         return 3
+    except NoDistinctVariant as exc:
+        print(f"troopbench variants: {exc.args[0]}", file=sys.stderr)
+        return 2
     problems = validate_variant(variant)
     for p in problems:
         print(f"troopbench variants: {p}", file=sys.stderr)

@@ -28,21 +28,39 @@ rewritten by the same scanner, so "Fri 2024-01-05" stays true.
 No faithful rewrite:
 
 * a fixed-date holiday ("Christmas", "New Year's Day") keeps its words; its
-  value becomes the occurrence that stands to the new dct as the old one stood
-  to the old dct (the last one before it stays the last one before it);
+  value becomes the occurrence that keeps its place among the other dates
+  (rule 1 below), the one nearest to where a shift by Δ days would put it;
 * seasons: winter of year Y is December Y-1 to February Y; a season moves by
   whole seasons, so "the fall" may become "the summer"; a moved winter may
   land in another year than a naive year shift would give.
+
+Coherence. Every date moves in its own granularity, so a shift can put a day
+and a month, or a holiday and a day, in another order than the text had. A
+Δ is accepted only when the variant keeps three rules (:func:`coherence`),
+else the next Δ is drawn:
+
+1. *Order.* Every dated thing of the text (each date-valued timex, each
+   explicit date outside a timex, and the dct) is a period of days; for every
+   pair, the relation of the two periods (before, after, equal, containing,
+   inside, overlapping) is the same in the variant as in the original.
+2. *Reach of relative expressions.* When a date's period contains the dct
+   with days of it before the dct ("earlier this month", "earlier this year"),
+   the moved period has days before the new dct; likewise after ("later this
+   week", "later this month").
+3. *Years.* A year written in the variant (alone, or as part of a date)
+   differs from every year the original or the variant writes for another
+   date: "late 2011" never becomes "late 2003" in a text that names 2003 for
+   the invasion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from benchmark.variants.base import RewriteStep, TransformError, draw, survives
+from benchmark.variants.base import RewriteStep, TransformError, draw, seed_key, survives
 from benchmark.variants.core import Edit, Key, Rewrite, Source, apply_edits, registry_following
 
 MONTHS = (
@@ -247,24 +265,170 @@ def holiday_in(text: str) -> tuple[int, int] | None:
     return None
 
 
-def holiday_like(month: int, day: int, old: dt.date, old_dct: dt.date, new_dct: dt.date) -> dt.date:
-    """The occurrence of a holiday that stands to ``new_dct`` as ``old`` stood to ``old_dct``.
-
-    Occurrences are counted from the last one on or before the dct: "Christmas"
-    read in January as the one just past stays the one just past.
-    """
-
-    def last(on_or_before: dt.date) -> int:
-        this_year = dt.date(on_or_before.year, month, day)
-        return on_or_before.year if this_year <= on_or_before else on_or_before.year - 1
-
-    return dt.date(last(new_dct) + old.year - last(old_dct), month, day)
-
-
 def nearest_holiday(month: int, day: int, near: dt.date) -> dt.date:
     """The occurrence of (month, day) nearest to ``near`` (the earlier one on a tie)."""
     options = [dt.date(near.year + k, month, day) for k in (-1, 0, 1)]
     return min(options, key=lambda d: (abs((d - near).days), d))
+
+
+# ------------------------------------------------------------------ periods and coherence
+
+_SEASON_MONTHS = {"WI": (12, 2), "SP": (3, 5), "SU": (6, 8), "FA": (9, 11)}
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    if month == 12:
+        return dt.date(year, 12, 31)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
+
+
+def period(value: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a TIMEX3 date value; None when it is not a date."""
+    m = _VALUE.match(value)
+    kind = granularity(value)
+    if m is None or kind is None:
+        return None
+    if kind == "decade":
+        first = int(m["dec"]) * 10
+        return dt.date(first, 1, 1), dt.date(first + 9, 12, 31)
+    if kind == "century":
+        first = int(m["cen"]) * 100
+        return dt.date(first, 1, 1), dt.date(first + 99, 12, 31)
+    year = int(m["y"])
+    if kind == "day":
+        day = dt.date(year, int(m["m"]), int(m["d"]))
+        return day, day
+    if kind == "week":
+        monday = _monday(year, int(m["w"]))
+        return monday, monday + dt.timedelta(days=6)
+    if kind == "month":
+        return dt.date(year, int(m["m"]), 1), _month_end(year, int(m["m"]))
+    if kind == "season":
+        first, last = _SEASON_MONTHS[m["s"]]
+        start_year = year - 1 if m["s"] == "WI" else year
+        return dt.date(start_year, first, 1), _month_end(year, last)
+    if kind == "quarter":
+        q = int(m["q"])
+        return dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q)
+    if kind == "half":
+        h = int(m["h"])
+        return dt.date(year, 6 * h - 5, 1), _month_end(year, 6 * h)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+Period = tuple[dt.date, dt.date]
+
+
+def relation(a: Period, b: Period) -> str:
+    """How period ``a`` stands to period ``b``: before, after, equal, contains, inside
+    or overlaps (days are inclusive)."""
+    if a[1] < b[0]:
+        return "before"
+    if b[1] < a[0]:
+        return "after"
+    if a == b:
+        return "equal"
+    if a[0] <= b[0] and b[1] <= a[1]:
+        return "contains"
+    if b[0] <= a[0] and a[1] <= b[1]:
+        return "inside"
+    return "overlaps"
+
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A dated thing of the text: its label, its period before and after the shift."""
+
+    label: str
+    old: Period
+    new: Period
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenYear:
+    """A year written in the text (alone or in a date), before and after the shift."""
+
+    label: str
+    old: int
+    new: int
+
+
+def order_problems(items: Sequence[Dated]) -> list[str]:
+    """Rule 1: pairs of dated things whose relation changed."""
+    out = []
+    for i, a in enumerate(items):
+        for b in items[i + 1 :]:
+            before, after = relation(a.old, b.old), relation(a.new, b.new)
+            if before != after:
+                out.append(f"{a.label} was {before} {b.label}, would be {after}")
+    return out
+
+
+def reach_problems(items: Sequence[Dated], old_dct: dt.date, new_dct: dt.date) -> list[str]:
+    """Rule 2: periods around the dct that lose their days before or after it."""
+    out = []
+    for item in items:
+        (s, e), (ns, ne) = item.old, item.new
+        if not s <= old_dct <= e:
+            continue
+        if s < old_dct and not ns < new_dct:
+            out.append(f"{item.label} has no day before the new dct {new_dct}")
+        if old_dct < e and not new_dct < ne:
+            out.append(f"{item.label} has no day after the new dct {new_dct}")
+    return out
+
+
+def year_problems(years: Sequence[WrittenYear]) -> list[str]:
+    """Rule 3: a written year that lands on a year written for another date."""
+    out = []
+    for y in years:
+        for other in years:
+            if other.old == y.old:
+                continue
+            if y.new in (other.old, other.new):
+                out.append(f"{y.label} becomes {y.new}, the year of {other.label}")
+                break
+    return out
+
+
+def coherence(
+    items: Sequence[Dated], years: Sequence[WrittenYear], old_dct: dt.date, new_dct: dt.date
+) -> list[str]:
+    """Every broken coherence rule (module doc), one line each; empty when coherent."""
+    return order_problems(items) + reach_problems(items, old_dct, new_dct) + year_problems(years)
+
+
+def holiday_place(
+    month: int,
+    day: int,
+    old: dt.date,
+    delta: dt.timedelta,
+    others: Sequence[Dated],
+) -> dt.date | None:
+    """The occurrence of the holiday (month, day) that keeps its relation to every other
+    dated thing, nearest to ``old + delta``; None when no occurrence does."""
+    target = old + delta
+    best: dt.date | None = None
+    for year in range(target.year - 2, target.year + 3):
+        try:
+            when = dt.date(year, month, day)
+        except ValueError:
+            continue
+        keeps = all(relation((old, old), o.old) == relation((when, when), o.new) for o in others)
+        if keeps and (best is None or abs((when - target).days) < abs((best - target).days)):
+            best = when
+    return best
+
+
+def _written_year(site: DateSite, text: str) -> int | None:
+    """The year a date site writes (None: it writes none)."""
+    m = _EXPLICIT.fullmatch(text)
+    if m is None:
+        return None
+    for group in ("ny", "dyear", "myear", "year"):
+        if m.group(group):
+            return int(m.group(group))
+    return None
 
 
 # ------------------------------------------------------------------ rendering
@@ -365,6 +529,7 @@ class _Plan:
     values: dict[Key, str]
     notes: dict[Key, str]
     explicit: tuple[str, ...]  # the original explicit date strings
+    problems: tuple[str, ...]  # broken coherence rules (module doc); empty when coherent
 
 
 def rewrite_free_text(text: str, old_dct: dt.date, new_dct: dt.date, label: str) -> list[Edit]:
@@ -379,6 +544,13 @@ def rewrite_free_text(text: str, old_dct: dt.date, new_dct: dt.date, label: str)
     return edits
 
 
+def _dated(label: str, old_value: str, new_value: str) -> Dated | None:
+    old, new = period(old_value), period(new_value)
+    if old is None or new is None:
+        return None
+    return Dated(label, old, new)
+
+
 def _plan(source: Source, new_dct: dt.date) -> _Plan:
     gold = source.gold
     text = gold.document.text
@@ -387,6 +559,16 @@ def _plan(source: Source, new_dct: dt.date) -> _Plan:
     values: dict[Key, str] = {}
     explicit: list[str] = []
     covered: list[tuple[int, int]] = []
+    dated: list[Dated] = [Dated("the dct", (old_dct, old_dct), (new_dct, new_dct))]
+    years: list[WrittenYear] = []
+    holidays: list[tuple[str, Key, tuple[int, int], dt.date]] = []
+
+    def written(site: DateSite, new: str | None, label: str) -> None:
+        old_year = _written_year(site, site.text)
+        if old_year is not None:
+            new_year = old_year if new is None else _written_year(site, new)
+            years.append(WrittenYear(label, old_year, old_year if new_year is None else new_year))
+
     for i, t in enumerate(gold.timexes):
         key = (t.span.start, t.span.end)
         covered.append(key)
@@ -398,67 +580,93 @@ def _plan(source: Source, new_dct: dt.date) -> _Plan:
             year, month, day, _ = _value_date(t.value)
             if (month, day) != holiday:
                 raise TransformError(f"{label}: value {t.value} is not the holiday it names")
-            old = dt.date(year, month, day)
-            values[key] = holiday_like(*holiday, old, old_dct, new_dct).isoformat()
+            holidays.append((label, key, holiday, dt.date(year, month, day)))
+            for site in explicit_sites(t.span.text, t.span.start):
+                written(site, None, label)
             continue
         new_value = shift_value(t.value, old_dct, new_dct)
         values[key] = new_value
+        item = _dated(label, t.value, new_value)
+        if item is not None:
+            dated.append(item)
         for site in explicit_sites(t.span.text, t.span.start):
             if holiday is not None and site.granularity != "year":
                 continue
             explicit.append(site.text)
-            edits.append(Edit(site.start, site.end, render_site(site, new_value, label)))
+            new = render_site(site, new_value, label)
+            written(site, new, label)
+            edits.append(Edit(site.start, site.end, new))
     for site in explicit_sites(text, with_bare=False):
         if any(s < site.end and site.start < e for s, e in covered):
             continue
+        label = f"{site.text!r} at [{site.start}:{site.end}]"
         if any(c.span.start < site.end and site.start < c.span.end for c in gold.troop_counts):
+            written(site, None, label)
             continue
         value = _site_value(site, old_dct)
         if value is None:
+            written(site, None, label)
             continue
         explicit.append(site.text)
-        label = f"{site.text!r} at [{site.start}:{site.end}]"
-        edits.append(
-            Edit(
-                site.start, site.end, render_site(site, shift_value(value, old_dct, new_dct), label)
-            )
-        )
+        new_value = shift_value(value, old_dct, new_dct)
+        new = render_site(site, new_value, label)
+        written(site, new, label)
+        item = _dated(label, value, new_value)
+        if item is not None:
+            dated.append(item)
+        edits.append(Edit(site.start, site.end, new))
+    problems: list[str] = []
+    for label, key, (month, day), old in holidays:
+        when = holiday_place(month, day, old, new_dct - old_dct, dated)
+        if when is None:
+            problems.append(f"{label}: no occurrence keeps its place among the other dates")
+            continue
+        values[key] = when.isoformat()
+        dated.append(Dated(label, (old, old), (when, when)))
+    problems += coherence(dated, years, old_dct, new_dct)
     notes = {}
     for ev in gold.document.dct_evidence:
         note_edits = rewrite_free_text(ev.note, old_dct, new_dct, f"dct evidence note {ev.note!r}")
         notes[(ev.span.start, ev.span.end)] = apply_edits(ev.note, note_edits)
-    return _Plan(tuple(edits), values, notes, tuple(explicit))
+    return _Plan(tuple(edits), values, notes, tuple(explicit), tuple(problems))
 
 
 @dataclass(frozen=True)
 class Dates(RewriteStep):
-    """Move the dct by Δ whole weeks; every date, value and explicit date string follows."""
+    """Move the dct by Δ whole weeks; every date and value follows, in the same order."""
 
     name: str = "dates"
-    version: str = "1"
+    version: str = "2"
     min_weeks: int = 104
     max_weeks: int = 520
-    attempts: int = 200
+    attempts: int = 400
 
-    def weeks(self, doc_id: str, seed: int, attempt: int) -> int:
+    def weeks(self, doc_id: str, seed: int, attempt: int, redraw: int = 0) -> int:
         """Δ in weeks for one attempt: ±[min_weeks, max_weeks], never 0."""
-        key = f"{self.name}|{self.version}|{doc_id}|{seed}"
+        key = seed_key(self.name, self.version, doc_id, seed, redraw)
         size = draw(key, 2 * attempt, self.max_weeks - self.min_weeks + 1) + self.min_weeks
         return size if draw(key, 2 * attempt + 1, 2) else -size
 
-    def rewrite(self, source: Source, seed: int) -> Rewrite:
+    def rewrite(self, source: Source, seed: int, redraw: int = 0) -> Rewrite:
         doc = source.gold.document
+        last = "no attempt"
         for attempt in range(self.attempts):
-            weeks = self.weeks(doc.doc_id, seed, attempt)
+            weeks = self.weeks(doc.doc_id, seed, attempt, redraw)
             new_dct = doc.dct + dt.timedelta(weeks=weeks)
             try:
                 plan = _plan(source, new_dct)
             except (OverflowError, ValueError) as exc:
                 if isinstance(exc, TransformError):
                     raise
+                last = f"a date out of range ({exc})"
                 continue  # a date out of range: draw again
+            if plan.problems:
+                last = plan.problems[0]
+                continue
             new_text = apply_edits(doc.text, plan.edits)
-            if any(survives(s, new_text) for s in plan.explicit):
+            survivors = [s for s in plan.explicit if survives(s, new_text)]
+            if survivors:
+                last = f"{survivors[0]!r} survives"
                 continue
             return Rewrite(
                 edits=plan.edits,
@@ -468,5 +676,6 @@ class Dates(RewriteStep):
                 registry=registry_following(source, plan.edits),
             )
         raise TransformError(
-            f"{doc.doc_id}: no shift in {self.attempts} attempts moves every explicit date"
+            f"{doc.doc_id}: no shift in {self.attempts} attempts moves every explicit date "
+            f"coherently (the last one: {last})"
         )

@@ -75,7 +75,7 @@ def card_section(gold: Gold, present: bool) -> str:
     if not present:
         return (
             "## Contrast sets\n\nThis export has no `contrast` configuration: it was made "
-            'without faker (`pip install "troopbench[variants]"`).\n'
+            'without faker and gender-guesser (`pip install "troopbench[variants]"`).\n'
         )
     suite = cached_suite(gold)
     names = ", ".join(f"`{n}`" for n in TRANSFORMATIONS)
@@ -94,13 +94,21 @@ article `000_cfbd3f9e2e2eb4de`.
   every TIMEX3 value is recomputed, so relative expressions keep their words
   and their values follow the new date. History may become counterfactual
   ("the 2003 invasion" in another year): the point is reading, not
-  remembering.
-- `names` replaces every person by a surrogate name (generated with faker),
-  consistently in every mention; `registry_overrides` gives the renamed
-  registry entries (same ids).
+  remembering. Dated events keep their order, relative expressions ("earlier
+  this month") stay within reach of the new date, and no moved year lands on
+  the year of another event.
+- `names` replaces every person by a surrogate name of the same gender and
+  name origin (Arabic given names from Jörg Michael's name dictionary, as
+  shipped in gender-guesser; others from faker), consistently in every
+  mention; `registry_overrides` gives the renamed registry entries (same ids).
 - `numbers` changes every troop count, and the other numbers beside them, to
   other values of the same written form.
 - `all` applies the three in sequence.
+
+Every variant differs from its article and from every other variant.
+Statistics on the variants resample an article's paragraph together with
+that paragraph in all its variants (`unit:origin-paragraph1`), since the
+variants of a paragraph are near-copies.
 
 Every offset, TIMEX3 value, troop count and stance is carried through, and
 every variant passes the same validation as the gold. Suite version:

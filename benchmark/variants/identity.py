@@ -19,5 +19,5 @@ class Identity(RewriteStep):
     name: str = "identity"
     version: str = "1"
 
-    def rewrite(self, source: Source, seed: int) -> Rewrite:
+    def rewrite(self, source: Source, seed: int, redraw: int = 0) -> Rewrite:
         return Rewrite()

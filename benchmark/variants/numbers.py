@@ -4,12 +4,14 @@ A number written in digits ("2,500", "170,000", "900", "153") gets another
 value of the same shape: as many digits, as many significant digits (so
 "2,500" becomes something like "3,100" and "170,000" something like
 "140,000"), between half and twice the original, commas kept or left out as
-in the original. Each distinct number of a document maps to one new number,
-so repeated mentions of one count still agree. Troop counts change, and so
-do the numbers that are not troop counts (casualties, attacks, the "2,500 $"
-donation buttons), so that a system cannot pass by remembering which
-numbers to skip. A new number is never one of the document's original
-numbers and never repeats another new one.
+in the original. A round number with one significant digit may take a second
+one ("5,000" becomes "3,000" or "6,500"): one digit alone leaves it six
+values at most, too few for ten distinct variants. Each distinct number of
+a document maps to one new number, so repeated mentions of one count still
+agree. Troop counts change, and so do the numbers that are not troop counts
+(casualties, attacks, the "2,500 $" donation buttons), so that a system
+cannot pass by remembering which numbers to skip. A new number is never one
+of the document's original numbers and never repeats another new one.
 
 Left alone: numbers inside a timex (dates, "two decades") or an entity
 mention, explicit dates and years outside them (see :mod:`.dates`), and
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from benchmark.variants.base import RewriteStep, TransformError, draw
+from benchmark.variants.base import RewriteStep, TransformError, draw, seed_key
 from benchmark.variants.core import Edit, Key, Rewrite, Source
 from benchmark.variants.dates import explicit_sites
 
@@ -41,13 +43,14 @@ def render(value: int, commas: bool) -> str:
 
 
 def alternative(written: str, key: str, avoid: set[int]) -> int:
-    """Another value of the same shape as ``written``, between half and twice the original,
-    not in ``avoid`` (deterministic in ``key``)."""
+    """Another value of the same shape as ``written`` (module doc), between half and twice
+    the original, not in ``avoid`` (deterministic in ``key``)."""
     n_digits, significant, _ = shape(written)
     original = int(written.replace(",", ""))
-    scale = 10 ** (n_digits - significant)
-    low = max(10 ** (significant - 1), -(-original // (2 * scale)))
-    high = min(10**significant, 2 * original // scale + 1)
+    kept = max(significant, 2)  # a round "5,000" may become "6,500" (module doc)
+    scale = 10 ** (n_digits - kept)
+    low = max(10 ** (kept - 1), -(-original // (2 * scale)))
+    high = min(10**kept, 2 * original // scale + 1)
     for attempt in range(1000):
         head = low + draw(key, attempt, high - low)
         if significant > 1 and head % 10 == 0:
@@ -79,11 +82,11 @@ class Numbers(RewriteStep):
     """Change every troop count, and the other numbers beside them, keeping their written form."""
 
     name: str = "numbers"
-    version: str = "1"
+    version: str = "2"
 
-    def rewrite(self, source: Source, seed: int) -> Rewrite:
+    def rewrite(self, source: Source, seed: int, redraw: int = 0) -> Rewrite:
         gold = source.gold
-        key = f"{self.name}|{self.version}|{gold.doc_id}|{seed}"
+        key = seed_key(self.name, self.version, gold.doc_id, seed, redraw)
         sites = number_sites(source)
         original = {int(m.group().replace(",", "")) for m in NUMBER.finditer(gold.document.text)}
         mapping: dict[int, int] = {}

@@ -4,14 +4,20 @@ Per system and layer (systems with current results on both suites):
 
 * **Original**: the primary F1 on the five articles (as in the layer tables);
 * **Variants**: the primary F1 pooled over every variant document, with its
-  95% bootstrap interval, computed by the existing statistics
-  (:mod:`benchmark.stats`) resampling the variants' paragraphs; **tiers** come
-  from the same paired approximate randomization test, on the variants;
+  95% *cluster* bootstrap interval: the resampling unit is an original
+  paragraph together with that paragraph in all its variants
+  (``unit:origin-paragraph1``, :mod:`benchmark.stats`), since the variants of
+  a paragraph are near-copies whose errors come back together; **tiers**
+  come from the paired approximate randomization test on the variants,
+  swapping those clusters;
+* **Δ**: pooled variant F1 minus original F1, with a 95% paired cluster
+  bootstrap interval (each resample draws the same origin paragraphs for the
+  originals and the variants); an interval that excludes 0 is a drop (or
+  gain) that this data can tell from chance;
 * **Mean ± SD over seeds**, **min–max**: for each seed, the primary F1 over
   that seed's variants (every document and transformation); the mean, the
   sample standard deviation (n - 1) and the range of those per-seed scores, as
   GSM-Symbolic reports them;
-* **Δ**: mean over seeds minus original;
 * one column per transformation: the mean over seeds of that
   transformation's per-seed F1, ± its sample standard deviation.
 
@@ -35,13 +41,17 @@ from benchmark.scoring import PRIMARY
 from benchmark.signature import StatsSettings
 from benchmark.stats import (
     Interval,
+    Statistic,
+    UnitCounts,
     confidence_interval,
+    difference_interval,
     layer_statistic,
     metric_values,
     significance_tiers,
 )
+from benchmark.units import ORIGIN_UNIT_SCHEME
 from benchmark.variants.ids import parse_variant_id
-from benchmark.variants.names import INSTALL, faker_version
+from benchmark.variants.names import INSTALL, faker_version, gender_guesser_version
 from benchmark.variants.suite import TRANSFORMATIONS
 
 DASH = "\u2013"
@@ -71,12 +81,9 @@ class RobustnessRow:
     tier: int
     original: float
     pooled: Interval
+    delta: Interval | None  # None: the originals' paragraphs are not the variants' origins
     seeds: Spread
     per_transformation: Mapping[str, Spread]
-
-    @property
-    def delta(self) -> float:
-        return self.seeds.mean - self.original
 
 
 def _groups(units: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
@@ -96,7 +103,8 @@ def layer_rows(
     contrast: Mapping[str, ResultEntry],
     settings: StatsSettings,
 ) -> list[RobustnessRow]:
-    """Rows of one layer, by tier then by pooled variant F1 (see module doc)."""
+    """Rows of one layer, by tier then by pooled variant F1 (see module doc); ``settings``
+    are the contrast suite's (:func:`benchmark.variants.results.contrast_settings`)."""
     key = PRIMARY[layer]
     names = sorted(
         n
@@ -136,11 +144,33 @@ def layer_rows(
                 t.tier,
                 0.0 if original is None else original,
                 confidence_interval(c, statistic, settings),
+                _delta(c, originals[t.name].unit_counts(), statistic, settings),
                 Spread.of(per_seed),
                 per_t,
             )
         )
     return rows
+
+
+def _delta(
+    variants: UnitCounts, originals: UnitCounts, statistic: Statistic, settings: StatsSettings
+) -> Interval | None:
+    try:
+        return difference_interval(variants, originals, statistic, settings)
+    except (ValueError, KeyError):  # originals scored on other units: no paired interval
+        return None
+
+
+def _plus(value: float) -> str:
+    """Signed, 3 decimals; a value that only rounds to 0 keeps its sign ("-0.000": an
+    interval ending there excludes 0)."""
+    return f"{value + 0.0:+.3f}"
+
+
+def _signed(delta: Interval | None) -> str:
+    if delta is None:
+        return DASH
+    return f"{_plus(delta.value)} ({_plus(delta.low)} to {_plus(delta.high)})"
 
 
 def _table(rows: Sequence[RobustnessRow]) -> str:
@@ -149,9 +179,9 @@ def _table(rows: Sequence[RobustnessRow]) -> str:
         "System",
         "Original",
         "Variants (95% CI)",
+        "Δ (95% CI)",
         "Mean ± SD over seeds",
         "Min–max",
-        "Δ",
         *TRANSFORMATIONS,
     ]
     body = [
@@ -160,9 +190,9 @@ def _table(rows: Sequence[RobustnessRow]) -> str:
             md_text(r.system),
             f"{r.original:.3f}",
             f"{r.pooled.value:.3f} ({r.pooled.low:.3f}{DASH}{r.pooled.high:.3f})",
+            _signed(r.delta),
             f"{r.seeds.mean:.3f} ± {r.seeds.sd:.3f}",
             f"{r.seeds.low:.3f}{DASH}{r.seeds.high:.3f}",
-            f"{round(r.delta, 3) + 0.0:+.3f}",
             *(
                 f"{r.per_transformation[t].mean:.3f} ± {r.per_transformation[t].sd:.3f}"
                 if t in r.per_transformation
@@ -194,9 +224,13 @@ def render_section(
         "carried through exactly. A system that reads the text scores about the same on "
         "both; a system that remembers the articles drops. Original: primary F1 on the "
         "articles. Variants: primary F1 pooled over all variant documents, with a 95% "
-        "bootstrap interval over their paragraphs; tiers by the paired test on the variants. "
-        "Mean ± SD, min–max: over seeds, each seed scored on its variants of every "
-        "document and transformation. Δ: mean over seeds minus original. Per "
+        "cluster bootstrap interval: the unit resampled is an original paragraph together "
+        "with that paragraph in all its variants (`unit:origin-paragraph1`), because the "
+        "variants of a paragraph are near-copies whose errors come back together; tiers by "
+        "the paired test on the variants, swapping those clusters. Δ: pooled variants minus "
+        "original, with a 95% paired cluster bootstrap interval (an interval that excludes "
+        "0 is a change this data can tell from chance). Mean ± SD, min–max: over seeds, each "
+        "seed scored on its variants of every document and transformation. Per "
         "transformation: mean ± SD over seeds.",
         "",
         suite_line,
@@ -264,6 +298,10 @@ class SuiteFacts:
     seeds: int
     units: tuple[str, ...]  # the variants' unit ids
     faker: str  # faker's version
+    articles: int = 0
+    distinct: int = 0  # variants that differ in text or dct from every other
+    shortfalls: tuple[str, ...] = ()  # Shortfall.line() of each
+    gender_guesser: str = ""  # gender-guesser's version
 
 
 #: The code a suite is built by (its facts are kept by the sources of these modules; a
@@ -294,8 +332,9 @@ def suite_facts(gold: Gold) -> SuiteFacts | None:
 
     try:
         faker = package_version("faker")
+        guesser = package_version("gender-guesser")
     except PackageNotFoundError:
-        faker = ""
+        faker = guesser = ""
 
     def build() -> SuiteFacts | None:
         suite = load_suite(gold)
@@ -303,12 +342,21 @@ def suite_facts(gold: Gold) -> SuiteFacts | None:
             return None
         units = corpus_units([(v.doc_id, v.gold.document.text) for v in suite])
         return SuiteFacts(
-            suite.sha256, len(suite.variants), suite.seeds, tuple(units), faker_version()
+            suite.sha256,
+            len(suite.variants),
+            suite.seeds,
+            tuple(units),
+            faker_version(),
+            len(suite.gold.documents),
+            len({(v.gold.document.text, v.gold.document.dct) for v in suite}),
+            tuple(s.line() for s in suite.shortfalls),
+            gender_guesser_version(),
         )
 
     if not faker:
         return build()  # says what is missing; nothing kept
-    return remember("suite-facts", (gold.sha256, DEFAULT_SEEDS, faker), _SUITE_CODE, build)
+    key = (gold.sha256, DEFAULT_SEEDS, faker, guesser)
+    return remember("suite-facts", key, _SUITE_CODE, build)
 
 
 def robustness_for(
@@ -322,8 +370,9 @@ def robustness_for(
     ``results_dir/contrast``; ``only``: the systems of these exposures alone, as the
     board above it (:func:`benchmark.leaderboard.restrict`)."""
     from benchmark.leaderboard import load_results, read_notes, restrict
+    from benchmark.signature import current_signature
     from benchmark.units import corpus_units
-    from benchmark.variants.results import contrast_dir
+    from benchmark.variants.results import contrast_dir, contrast_settings
 
     suite = suite_facts(gold)
     if suite is None:
@@ -333,14 +382,33 @@ def robustness_for(
         )
         return insert_section(board, section)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
+    contrast_stats = contrast_settings(settings)
     originals = load_results(results_dir, gold.sha256, units)
-    contrast = load_results(contrast_dir(results_dir), suite.sha256, suite.units)
+    contrast = load_results(
+        contrast_dir(results_dir),
+        suite.sha256,
+        suite.units,
+        reference=current_signature(suite.sha256, contrast_stats).to_dict(),
+    )
     if only:
         originals, contrast = restrict(originals, only), restrict(contrast, only)
-    line = (
-        f"Suite: {suite.variants} variants ({', '.join(TRANSFORMATIONS)} x "
-        f"{suite.seeds} seeds x {len(gold.documents)} articles), suite hash "
-        f"`{suite.sha256[:12]}`, faker {suite.faker}."
-    )
     note = read_notes(results_dir / "NOTES.md").get("robustness")
-    return insert_section(board, render_section(originals, contrast, line, settings, note))
+    section = render_section(
+        originals, contrast, suite_line(suite, len(units)), contrast_stats, note
+    )
+    return insert_section(board, section)
+
+
+def suite_line(suite: SuiteFacts, clusters: int) -> str:
+    """What the suite is: its distinct variants (and shortfalls), the cluster unit, its hash."""
+    line = (
+        f"Suite: {suite.variants} variants ({', '.join(TRANSFORMATIONS)} x {suite.seeds} "
+        f"seeds x {suite.articles} articles), {suite.distinct} of them distinct"
+    )
+    if suite.shortfalls:
+        line += " (" + "; ".join(suite.shortfalls) + ")"
+    return line + (
+        f"; resampled in {clusters} clusters, one per paragraph of the articles "
+        f"(`unit:{ORIGIN_UNIT_SCHEME}`); suite hash `{suite.sha256[:12]}`, faker "
+        f"{suite.faker}, gender-guesser {suite.gender_guesser}."
+    )

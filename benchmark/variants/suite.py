@@ -7,6 +7,17 @@ stored, never edited by hand); the suite's hash covers the bytes of every
 variant document and registry, so results scored against variants made by
 another gold, another transformation version or another faker are stale.
 
+Every variant of a document differs from the original and from every other
+variant of it, in its text or its dct (what a system receives): variants are
+made in a fixed order (seed by seed, the transformations in
+:data:`TRANSFORMATIONS` order within a seed), and one that repeats the
+original or an earlier variant draws again (``redraw`` 1, 2, … up to
+:data:`REDRAWS`: another, independent draw for the same seed, deterministic
+like the first). A seed that finds no new variant in :data:`REDRAWS` draws
+is left out, and the suite says so (:attr:`Suite.shortfalls`): it counts the
+variants it has. Variant ``s`` of a transformation therefore depends on the
+variants before it in that order, never on how many seeds the suite has.
+
 Each variant carries its own registry (the ``names`` transformation renames
 people), so the suite is scored variant by variant with that registry
 (:func:`evaluate_suite`); the per-document and per-paragraph counts are the
@@ -51,6 +62,8 @@ from benchmark.variants.serialize import (
 
 #: Seeds per (document, transformation) in the default suite (see perf/README.md).
 DEFAULT_SEEDS = 10
+#: Draws per seed before a seed whose variants all repeat earlier ones is left out.
+REDRAWS = 50
 SUITES = ("original", "contrast", "all")
 
 TRANSFORMATIONS: dict[str, Transformation] = {
@@ -70,12 +83,14 @@ def transformation(name: str) -> Transformation:
 
 @dataclass(frozen=True)
 class Variant:
-    """One variant: where it comes from and its gold (document and registry)."""
+    """One variant: where it comes from and its gold (document and registry); ``redraw``:
+    how many draws of its seed repeated an earlier variant first (module doc)."""
 
     origin: str
     transformation: str
     seed: int
     source: Source
+    redraw: int = 0
 
     @property
     def doc_id(self) -> str:
@@ -96,11 +111,11 @@ class Variant:
         return registry_bytes(self.registry)
 
 
-def make_variant(gold: Gold, doc_id: str, name: str, seed: int) -> Variant:
-    """The variant of ``doc_id`` by transformation ``name`` with ``seed``."""
-    if doc_id not in gold.documents:
-        raise KeyError(f"no document {doc_id!r} in the gold")
-    out = transformation(name).transform(Source(gold.documents[doc_id], gold.registry), seed)
+def _variant(gold: Gold, doc_id: str, name: str, seed: int, redraw: int) -> Variant:
+    """One draw of one variant, renamed to its variant id."""
+    out = transformation(name).transform(
+        Source(gold.documents[doc_id], gold.registry), seed, redraw
+    )
     if name == "identity":
         return Variant(doc_id, name, seed, out)
     vid = variant_id(doc_id, name, seed)
@@ -111,7 +126,79 @@ def make_variant(gold: Gold, doc_id: str, name: str, seed: int) -> Variant:
     )
     registry = dataclasses.replace(out.registry, metonyms=metonyms)
     gold_doc = dataclasses.replace(out.gold, document=document)
-    return Variant(doc_id, name, seed, Source(gold_doc, registry))
+    return Variant(doc_id, name, seed, Source(gold_doc, registry), redraw)
+
+
+def _what_systems_see(gold_doc: GoldDocument) -> tuple[str, str]:
+    """What makes two variants distinct: the text and the dct (all a system receives but
+    the id and what follows from the text)."""
+    return gold_doc.document.text, gold_doc.document.dct.isoformat()
+
+
+class _Series:
+    """The distinct variants of one document, made in the suite's order (module doc) as far
+    as they were asked for."""
+
+    def __init__(self, gold: Gold, doc_id: str) -> None:
+        self.gold = gold
+        self.doc_id = doc_id
+        self.seen = {_what_systems_see(gold.documents[doc_id])}
+        self.made: dict[tuple[str, int], Variant | None] = {}
+        self.seeds = 0
+
+    def upto(self, seeds: int) -> None:
+        """Make every transformation's variants of seeds ``0 .. seeds - 1``."""
+        for seed in range(self.seeds, seeds):
+            for name in TRANSFORMATIONS:
+                self.made[(name, seed)] = self._distinct(name, seed)
+            self.seeds = seed + 1
+
+    def _distinct(self, name: str, seed: int) -> Variant | None:
+        for redraw in range(REDRAWS):
+            v = _variant(self.gold, self.doc_id, name, seed, redraw)
+            seen = _what_systems_see(v.gold)
+            if seen not in self.seen:
+                self.seen.add(seen)
+                return v
+        return None
+
+    def get(self, name: str, seed: int) -> Variant | None:
+        self.upto(seed + 1)
+        return self.made[(name, seed)]
+
+
+_SERIES: dict[tuple[int, int, str], _Series] = {}
+
+
+def _series(gold: Gold, doc_id: str) -> _Series:
+    """The series of ``doc_id`` of this gold, cached by the identity of the gold document
+    and registry objects (the series keeps them alive, so an id is never reused)."""
+    key = (id(gold.documents[doc_id]), id(gold.registry), doc_id)
+    if key not in _SERIES:
+        _SERIES[key] = _Series(gold, doc_id)
+    return _SERIES[key]
+
+
+class NoDistinctVariant(KeyError):
+    """A seed whose every draw repeats the original or an earlier variant (module doc)."""
+
+
+def make_variant(gold: Gold, doc_id: str, name: str, seed: int) -> Variant:
+    """The variant of ``doc_id`` by transformation ``name`` with ``seed`` (module doc: it
+    differs from the original and from every variant before it);
+    :class:`NoDistinctVariant` when that seed has none."""
+    if doc_id not in gold.documents:
+        raise KeyError(f"no document {doc_id!r} in the gold")
+    if name not in TRANSFORMATIONS:
+        transformation(name)  # KeyError naming the known ones, for an unknown name
+        return _variant(gold, doc_id, name, seed, 0)
+    found = _series(gold, doc_id).get(name, seed)
+    if found is None:
+        raise NoDistinctVariant(
+            f"{name} gives no variant of {doc_id} for seed {seed} that differs from the "
+            f"original and from the variants before it ({REDRAWS} draws)"
+        )
+    return found
 
 
 def validate_variant(variant: Variant) -> list[Problem]:
@@ -141,14 +228,37 @@ def _registry_check(data: bytes) -> tuple[Problem, ...]:
     return tuple(problems or _registry_problems("entities.json", registry))
 
 
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """A transformation that cannot give ``wanted`` distinct variants of a document."""
+
+    origin: str
+    transformation: str
+    distinct: int
+    wanted: int
+
+    def line(self) -> str:
+        return (
+            f"{self.transformation} gives {self.distinct} distinct variants of {self.origin}, "
+            f"not {self.wanted}"
+        )
+
+
 @dataclass(frozen=True)
 class Suite:
-    """The variants of a gold, in (document, transformation, seed) order, and their hash."""
+    """The variants of a gold, in (document, transformation, seed) order, and their hash;
+    ``shortfalls``: where a transformation could not give ``seeds`` distinct variants."""
 
     gold: Gold
     variants: Mapping[str, Variant]
     seeds: int
     sha256: str
+    shortfalls: tuple[Shortfall, ...] = ()
+
+    @property
+    def wanted(self) -> int:
+        """How many variants the suite asked for (documents x transformations x seeds)."""
+        return len(self.variants) + sum(s.wanted - s.distinct for s in self.shortfalls)
 
     def __iter__(self) -> Iterator[Variant]:
         return iter(self.variants.values())
@@ -174,16 +284,24 @@ def build_suite(
 ) -> Suite:
     """Every (document, transformation, seed) variant, seeds ``0 .. seeds - 1``."""
     variants: dict[str, Variant] = {}
+    shortfalls: list[Shortfall] = []
     digest = hashlib.sha256(gold.sha256.encode())
     for doc_id in doc_ids or tuple(gold.documents):
         for name in names:
+            distinct = 0
             for seed in range(seeds):
-                v = make_variant(gold, doc_id, name, seed)
+                try:
+                    v = make_variant(gold, doc_id, name, seed)
+                except NoDistinctVariant:
+                    continue
+                distinct += 1
                 variants[v.doc_id] = v
                 digest.update(v.document_bytes())
                 digest.update(hashlib.sha256(v.gold.document.text.encode()).digest())
                 digest.update(v.registry_bytes())
-    return Suite(gold, variants, seeds, digest.hexdigest())
+            if distinct < seeds:
+                shortfalls.append(Shortfall(doc_id, name, distinct, seeds))
+    return Suite(gold, variants, seeds, digest.hexdigest(), tuple(shortfalls))
 
 
 def evaluate_each(
