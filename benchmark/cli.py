@@ -98,12 +98,20 @@ def cmd_systems(args: argparse.Namespace) -> int:
             i.version if i.available else "unavailable",
             ",".join(i.layers) or "-",
             i.exposure if i.available else "-",
-            i.note,
+            plain_text(i.note),
         ]
         for i in describe_systems()
     ]
     print(tabulate(rows, ["name", "version", "layers", "exposure", "notes"], tablefmt="simple"))
     return EXIT_OK
+
+
+def plain_text(note: str) -> str:
+    """A docstring line without its reST markup: ``x``, `x` and :role:`x` become x."""
+    import re
+
+    note = re.sub(r":[a-z]+(?::[a-z]+)?:`~?([^`]+)`", r"\1", note)
+    return re.sub(r"``([^`]+)``|`([^`]+)`", lambda m: m.group(1) or m.group(2), note)
 
 
 def _stats_args(parser: argparse.ArgumentParser) -> None:
@@ -178,11 +186,15 @@ def _leaderboard_files(
     # keyed by their inputs (benchmark.statcache)
     folder = getattr(args, "cache_dir", None) or default_cache_dir()
     with caching(None if getattr(args, "no_cache", False) else folder):
-        loaded = load_results(args.results, gold.sha256, units)
+        baselines = _baselines(args)
+        loaded = load_results(args.results, gold.sha256, units, baselines=baselines)
+        notes_file = args.results / "NOTES.md"
+        if not notes_file.is_file() and baselines is not None:
+            notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
         text, svgs = build(
             loaded,
             current_signature(gold.sha256, settings).line(),
-            read_notes(args.results / "NOTES.md"),
+            read_notes(notes_file),
             None if only else links,
             settings,
             only,
@@ -193,6 +205,15 @@ def _leaderboard_files(
         return files, loaded.problems()
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
     return files, loaded.problems()
+
+
+def _baselines(args: argparse.Namespace) -> Path | None:
+    """The built-in systems' committed results, with ``--with-baselines``."""
+    if not getattr(args, "with_baselines", False):
+        return None
+    from benchmark.corpus import baseline_results_dir
+
+    return baseline_results_dir()
 
 
 def _print_problems(problems: Sequence[str], results: Path) -> None:
@@ -215,6 +236,24 @@ def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
         print(f"wrote {path}")
     _print_problems(problems, args.results)
     return problems
+
+
+def _print_per_document(evaluation: Any) -> None:
+    """The primary P/R/F1 of each document and layer (a corpus total can hide that one
+    document scores far below the others)."""
+    from tabulate import tabulate
+
+    from benchmark.report import primary_score
+    from benchmark.scoring import PRIMARY
+
+    rows = []
+    for layer in evaluation.attempted:
+        for doc_id, counts in sorted(evaluation.per_doc[layer].items()):
+            score = primary_score(layer, counts)
+            rows.append([doc_id, layer, PRIMARY[layer], score.precision, score.recall, score.f1])
+    if rows:
+        print("per document:")
+        print(tabulate(rows, ["document", "layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
 
 
 def _print_summary(results: dict[str, object]) -> None:
@@ -440,13 +479,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = _suite_parts(args, gold)
         if parts is None:
             return EXIT_UNAVAILABLE
-        for sup in supervisors:
+        for k, sup in enumerate(supervisors, 1):
             info = sup.info
             try:
                 for part, documents, score, results_dir in parts:
                     print(
-                        f"running {info.name} {info.version} on {len(documents)} {part} "
-                        f"documents (worker started in {sup.start_seconds:.2f} s)",
+                        f"system {k} of {len(supervisors)}: running {info.name} {info.version} "
+                        f"on {len(documents)} {part} documents "
+                        f"(worker started in {sup.start_seconds:.2f} s)",
                         file=sys.stderr,
                     )
                     try:
@@ -471,8 +511,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                             f"from the cache ({cache.directory})",
                             file=sys.stderr,
                         )
-                    for error in outcome.errors:
-                        print(f"  recorded: {error}", file=sys.stderr)
+                    _print_errors(outcome.errors, "  recorded: ")
+                    for doc_id, trace in outcome.tracebacks.items():
+                        if args.traceback:
+                            print(f"  traceback of {info.name} on {doc_id}:", file=sys.stderr)
+                            for line in trace.rstrip("\n").splitlines():
+                                print(f"    {line}", file=sys.stderr)
+                    if outcome.tracebacks and not args.traceback:
+                        print(
+                            f"  ({info.name} raised on {len(outcome.tracebacks)} document(s); "
+                            "--traceback prints the whole traceback from the worker)",
+                            file=sys.stderr,
+                        )
+                    rejected = [e for e in outcome.errors if e.pointer]
+                    if rejected:
+                        print(
+                            f"troopbench: {info.name} predicted {len(rejected)} item(s) outside "
+                            "the prediction format (listed above; each counts as spurious)",
+                            file=sys.stderr,
+                        )
+                        status = max(status, EXIT_INVALID)
                     exchanges = outcome.exchanges if outcome.usage else ()
                     _write_run(
                         results_dir, info.name, outcome.predictions, score(outcome), exchanges
@@ -482,8 +540,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         for sup in supervisors:
             sup.close()
-    if not args.no_leaderboard:
+    if args.no_leaderboard:
+        return status
+    if args.leaderboard.is_file() or args.leaderboard_rebuild or args.with_baselines:
         _rebuild_leaderboard(gold, args)  # problems with other results files are printed
+    else:
+        print(
+            f"(no {args.leaderboard} here, so none was written: `troopbench leaderboard "
+            "--with-baselines` ranks your results beside the built-in systems)",
+            file=sys.stderr,
+        )
     return status
 
 
@@ -558,7 +624,9 @@ def cmd_score(args: argparse.Namespace) -> int:
             exposure=exposure,
         )
     _write_run(results_dir, args.name, loaded.documents, results)
-    if args.leaderboard_rebuild:
+    if suite is None:
+        _print_per_document(evaluation)
+    if args.leaderboard_rebuild or args.with_baselines:
         _rebuild_leaderboard(gold, args)
     if loaded.errors:
         print(
@@ -576,11 +644,20 @@ SHOWN_PROBLEMS = 100
 LARGE_INPUT = 100_000
 
 
-def _print_errors(errors: Sequence[object]) -> None:
-    for error in errors[:SHOWN_PROBLEMS]:
-        print(f"  {error}", file=sys.stderr)
-    if len(errors) > SHOWN_PROBLEMS:
-        print(f"  ... and {len(errors) - SHOWN_PROBLEMS} more", file=sys.stderr)
+def _print_errors(errors: Sequence[Any], prefix: str = "  ") -> None:
+    """Each problem once: the same message on several items is printed once, with a
+    count; at most :data:`SHOWN_PROBLEMS` messages, the rest counted."""
+    groups: dict[str, list[Any]] = {}
+    for error in errors:
+        groups.setdefault(getattr(error, "message", str(error)), []).append(error)
+    for same in list(groups.values())[:SHOWN_PROBLEMS]:
+        print(f"{prefix}{same[0]}", file=sys.stderr)
+        if len(same) > 1:
+            more = f"{' ' * len(prefix)}  ... and {len(same) - 1} more with this message"
+            print(more, file=sys.stderr)
+    rest = sum(len(same) for same in list(groups.values())[SHOWN_PROBLEMS:])
+    if rest:
+        print(f"{prefix}... and {rest} more", file=sys.stderr)
 
 
 def _progress(total: int, label: str, unit: str = "it") -> Any:
@@ -648,15 +725,23 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_entry(results_dir: Path, name: str) -> tuple[dict[str, object] | None, str]:
+def _load_entry(
+    results_dir: Path, name: str, baselines: Path | None = None
+) -> tuple[dict[str, object] | None, str]:
     """A results file by system name (or path), checked as the leaderboard checks it;
-    (data, problem)."""
+    (data, problem). A name with no file in ``results_dir`` is looked up in
+    ``baselines`` (the built-in systems' committed results), and said so."""
     from benchmark.leaderboard import read_entry
     from benchmark.runner import results_path
 
     path = Path(name)
     if not (name.endswith(".json") and path.is_file()):
         path = results_path(results_dir, name)
+        if not path.is_file() and baselines is not None:
+            packaged = results_path(baselines, name)
+            if packaged.is_file():
+                print(f"({name}: the committed results of the built-in system)", file=sys.stderr)
+                path = packaged
     if not path.is_file():
         return None, f"no results file {path}"
     entry, problem = read_entry(path)
@@ -678,13 +763,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for part, results_dir in _suite_dirs(args):
         if args.suite == "all":
             print(f"suite: {part}")
-        status = max(status, _compare(args, results_dir))
+        status = max(status, _compare(args, results_dir, part == "original"))
     return status
 
 
-def _compare(args: argparse.Namespace, results_dir: Path) -> int:
+def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False) -> int:
     from tabulate import tabulate
 
+    from benchmark.corpus import baseline_results_dir
     from benchmark.layers import LAYERS
     from benchmark.leaderboard import signature_differences
     from benchmark.scoring import PRIMARY
@@ -699,9 +785,11 @@ def _compare(args: argparse.Namespace, results_dir: Path) -> int:
     )
     from benchmark.units import ORIGIN_UNIT_SCHEME
 
+    # the built-in systems' committed results serve a name with no file here
+    baselines = baseline_results_dir() if packaged else None
     loaded = []
     for name in (args.a, args.b):
-        data, problem = _load_entry(results_dir, name)
+        data, problem = _load_entry(results_dir, name, baselines)
         if data is None:
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
@@ -928,6 +1016,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="folder of the leaderboard's SVG plots (default: docs/leaderboard beside it)",
         )
+        p.add_argument(
+            "--with-baselines",
+            action="store_true",
+            help="rank the built-in systems' committed results (packaged with troopbench) "
+            "beside yours; a results file of yours with the same name wins",
+        )
 
     p = sub.add_parser("run", help="run systems, write results/<name>.json, rebuild LEADERBOARD.md")
     p.add_argument("names", nargs="*", metavar="NAME", help="registered name or module:attr")
@@ -944,6 +1038,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument(
+        "--traceback",
+        action="store_true",
+        help="print the whole traceback from the worker for each document whose extract "
+        "raised (the recorded error names the innermost line of the system's own code)",
+    )
+    p.add_argument(
         "--memory-limit",
         type=int,
         default=None,
@@ -958,7 +1058,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace results written by a system from another source (entry point or "
         "module:attr) under the same name",
     )
-    p.add_argument("--no-leaderboard", action="store_true", help="do not rebuild LEADERBOARD.md")
+    p.add_argument(
+        "--no-leaderboard",
+        action="store_true",
+        help="do not rebuild LEADERBOARD.md (by default it is rebuilt where one exists)",
+    )
+    p.add_argument(
+        "--leaderboard-rebuild",
+        action="store_true",
+        help="write LEADERBOARD.md and its plots even where there is none yet",
+    )
     p.add_argument(
         "--jobs",
         "-j",

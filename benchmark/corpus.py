@@ -33,6 +33,13 @@ def default_gold_dir() -> Path:
     return data_root() / "gold"
 
 
+def baseline_results_dir() -> Path | None:
+    """The built-in systems' committed results (packaged in a wheel, ``results/`` in a
+    checkout); None when there are none."""
+    folder = data_root() / "results"
+    return folder if folder.is_dir() else None
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A span the document creation time rests on, with the reason."""

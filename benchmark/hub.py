@@ -646,7 +646,7 @@ To score a system, write its predictions as JSON Lines (the format is
 documented in the troopbench repository) and run the scorer:
 
 ```sh
-pip install troopbench
+pip install troopbench   # once released; until then, from a clone: pip install .
 troopbench score predictions.jsonl --name my-system
 ```
 

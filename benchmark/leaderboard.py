@@ -40,7 +40,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import add
@@ -329,6 +329,7 @@ def load_results(
     gold_hash: str,
     units: Sequence[str] | None = None,
     reference: Mapping[str, Any] | None = None,
+    baselines: Path | None = None,
 ) -> LoadedResults:
     """Read every ``*.json`` in ``results_dir``; sort out incomparable and broken ones.
 
@@ -336,6 +337,8 @@ def load_results(
     (default: the current signature for ``gold_hash``) and it has per-unit
     counts for the current unit ids (``units``). Unreadable, invalid or
     hand-edited files, and two files for one system name, are broken.
+    ``baselines``: a second folder (the built-in systems' committed results)
+    whose systems are added unless ``results_dir`` has a file of that name.
     """
     if reference is None:
         reference = current_signature(gold_hash).to_dict()
@@ -349,6 +352,12 @@ def load_results(
             broken.append((path.name, problem))
         else:
             entries.append(entry)
+    if baselines is not None and baselines.resolve() != results_dir.resolve():
+        own = {path.name for path in results_dir.glob("*.json")}
+        for path in sorted(baselines.glob("*.json")):
+            entry, _ = read_entry(path)
+            if path.name not in own and entry is not None:
+                entries.append(entry)
     by_name: dict[str, list[ResultEntry]] = {}
     for entry in entries:
         by_name.setdefault(entry.name, []).append(entry)
@@ -638,6 +647,17 @@ def _exposure_paragraph() -> str:
 PREAMBLE = "preamble"
 
 
+def without_mentions(text: str, names: Iterable[str]) -> str:
+    """``text`` without the paragraphs that name any of ``names`` (a filtered view of
+    the leaderboard keeps no commentary about the systems it leaves out)."""
+    names = sorted(names)
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    kept = [p for p in re.split(r"\n\s*\n", text) if not pattern.search(p)]
+    return "\n\n".join(kept).strip()
+
+
 def read_notes(path: Path) -> dict[str, str]:
     """Layer → commentary paragraph(s) from ``results/NOTES.md`` (may be absent).
 
@@ -808,7 +828,11 @@ def build(
     ``only``: keep the results of these exposures alone (:func:`restrict`).
     """
     if only:
+        everyone = {e.name for e in (*results.current, *results.stale)}
         results = restrict(results, only)
+        shown = {e.name for e in (*results.current, *results.stale)}
+        notes = {k: without_mentions(v, everyone - shown) for k, v in notes.items()}
+        notes = {k: v for k, v in notes.items() if v}
     board = build_board(results, settings)
     text = render(results, signature_line, notes, plot_links, settings, board, only)
     return text, render_plots(board)

@@ -9,7 +9,9 @@ prediction is one line of a predictions JSONL file and is checked against
 Validation is per item: an item that breaks the schema, whose offsets fall
 outside the text, or whose ``text`` disagrees with the document at its
 offsets is rejected with an :class:`ItemError` naming the file or system,
-the document, the item and what is wrong; a rejected item still counts as
+the document, the item and what is wrong (a value outside a closed vocabulary,
+such as entity type ``PERSN``, is named with the allowed values and the
+nearest one: :mod:`benchmark.vocabulary`); a rejected item still counts as
 one spurious prediction, so garbage can never raise a score.
 """
 
@@ -22,12 +24,13 @@ from typing import Any
 
 from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl
 from benchmark.layers import LAYERS
-from benchmark.layers.entities import PredictedEntity
+from benchmark.layers.entities import ENTITY_TYPES, PredictedEntity
 from benchmark.layers.stances import PredictedStance
 from benchmark.layers.timexes import TIMEX_MODS, TIMEX_TYPES, PredictedTimex
 from benchmark.layers.troops import PredictedTroopCount
 from benchmark.schemas import json_pointer, schema_validator
 from benchmark.spans import Span
+from benchmark.vocabulary import vocabulary_problem
 
 # ------------------------------------------------------------ what systems return
 
@@ -291,6 +294,7 @@ def _offsets_ok(item: Mapping[str, Any]) -> bool:
 
 _ENTITY_KEYS = frozenset({"type", "start", "end", "text"})
 _TIMEX_KEYS = frozenset({"value", "type", "mod", "start", "end", "text"})
+_ENTITY_TYPES = frozenset(ENTITY_TYPES)
 _TIMEX_TYPES = frozenset(TIMEX_TYPES)
 _TIMEX_MODS = frozenset(TIMEX_MODS)
 
@@ -300,7 +304,7 @@ def _entity_ok(item: Any) -> bool:
     if type(item) is not dict or not item.keys() <= _ENTITY_KEYS:
         return False
     kind = item.get("type")
-    return type(kind) is str and bool(kind) and _offsets_ok(item)
+    return type(kind) is str and kind in _ENTITY_TYPES and _offsets_ok(item)
 
 
 def _timex_ok(item: Any) -> bool:
@@ -344,6 +348,9 @@ def _check_item(
     fast = _FAST_CHECKS.get(layer)
     schema_errors = []
     if fast is None or not fast(item):  # the schema judges, and says what is wrong
+        outside = vocabulary_problem(layer, item)  # said better than the schema's enum
+        if outside is not None:
+            return None, (f"{pointer}/{outside[0]}", outside[1])
         validator = schema_validator("predictions", _ITEM_DEF[layer])
         schema_errors = sorted(
             validator.iter_errors(item), key=lambda e: list(map(str, e.absolute_path))

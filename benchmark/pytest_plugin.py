@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 __all__ = ["TroopbenchFixture"]
 
 _LAYER_NAMES = "entities, timexes, troop_counts, stances"
+#: Where thresholds apply: the score over all documents, each document's, or both.
+SCOPES = ("corpus", "document", "both")
 _PREFIX = "troopbench"
 
 
@@ -85,6 +87,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "Overrides the ini option troopbench_min_f1",
     )
     group.addoption(
+        "--troopbench-scope",
+        choices=SCOPES,
+        default=None,
+        help="where the thresholds apply: corpus (the troopbench::all::<layer> tests; the "
+        "default), document (each troopbench::<doc>::<layer> test) or both. Overrides the "
+        "ini option troopbench_scope",
+    )
+    group.addoption(
         "--troopbench-gold",
         metavar="DIR",
         default=None,
@@ -115,6 +125,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help=f"LAYER=VALUE thresholds on the primary F1 of each layer ({_LAYER_NAMES})",
     )
+    parser.addini(
+        "troopbench_scope",
+        default="corpus",
+        help="where the thresholds apply: corpus (default), document or both",
+    )
 
 
 class Options:
@@ -131,8 +146,10 @@ class Options:
         threshold_source: str = "",
         system_options: dict[str, str] | None = None,
         suite: str = "original",
+        scope: str = "corpus",
     ) -> None:
         self.suite = suite
+        self.scope = scope
         self.system = system
         self.system_options = system_options or {}
         self.predictions = predictions
@@ -222,6 +239,11 @@ def read_options(config: pytest.Config) -> Options:
         raise pytest.UsageError(f"--troopbench-timeout must be positive, got {timeout:g}")
     system_options = _system_options(config, system)
     suite = config.getoption("troopbench_suite", "original")
+    scope = config.getoption("troopbench_scope") or config.getini("troopbench_scope") or "corpus"
+    if scope not in SCOPES:
+        raise pytest.UsageError(
+            f"ini option troopbench_scope: {scope!r} is not one of {', '.join(SCOPES)}"
+        )
     return Options(
         system,
         predictions,
@@ -232,6 +254,7 @@ def read_options(config: pytest.Config) -> Options:
         source,
         system_options,
         suite,
+        scope,
     )
 
 
@@ -396,7 +419,11 @@ class TroopbenchRun:
         assert self.loaded is not None
         return score_predictions(self.loaded, self.gold, name=self.name, registries=self.registries)
 
-    def threshold(self, layer: str) -> float | None:
+    def threshold(self, layer: str, scope: str | None = None) -> float | None:
+        """The threshold of ``layer``; with ``scope`` (corpus or document), only if the
+        thresholds apply there (``--troopbench-scope``)."""
+        if scope is not None and self.options.scope not in (scope, "both"):
+            return None
         return self.options.thresholds.get(layer)
 
 
@@ -646,6 +673,9 @@ class AllDocumentsNode(DocumentNode):
 class _ScoreItem(pytest.Item):
     """Shared by the per-document and aggregate items: scoring and reporting."""
 
+    #: the threshold scope this item's test belongs to (``--troopbench-scope``)
+    scope = "corpus"
+
     @property
     def run(self) -> TroopbenchRun:
         node = self.parent
@@ -679,7 +709,7 @@ class _ScoreItem(pytest.Item):
             ("troopbench_f1", f"{score.f1:.3f}"),
             ("troopbench_counts", count_summary(counts)),
         ]
-        threshold = self.run.threshold(self.layer)
+        threshold = self.run.threshold(self.layer, self.scope)
         if threshold is not None:
             self.user_properties.append(("troopbench_min_f1", f"{threshold:.3f}"))
         return metric, score
@@ -692,7 +722,7 @@ class _ScoreItem(pytest.Item):
 
     def _below(self, score: Any) -> float | None:
         """The threshold this score misses, or None (undefined 0/0 scores pass)."""
-        threshold = self.run.threshold(self.layer)
+        threshold = self.run.threshold(self.layer, self.scope)
         if threshold is None or (score.no_gold and score.no_predictions):
             return None
         return threshold if score.f1 < threshold else None
@@ -700,6 +730,8 @@ class _ScoreItem(pytest.Item):
 
 class LayerItem(_ScoreItem):
     """``troopbench::<doc_id>::<layer>``: one document's score on one layer."""
+
+    scope = "document"
 
     @property
     def doc_id(self) -> str:
@@ -711,14 +743,24 @@ class LayerItem(_ScoreItem):
         assert report.evaluation is not None
         counts = report.evaluation.per_doc[self.layer][self.doc_id]
         metric, score = self._record(counts)
-        notes = self._error_lines(report)
-        if notes:
-            self.add_report_section("call", "troopbench errors", "\n".join(notes))
         failures = [e for e in report.errors if e.doc_id == self.doc_id and _fatal(e)]
         if failures:
-            raise TroopbenchFailure(
+            message = (
                 f"{report.system} failed on this document: {failures[0].message} "
                 f"({self.layer}, {self.doc_id}; its gold items count as missed)"
+            )
+            trace = report.tracebacks.get(self.doc_id, "")
+            if trace and self.config.get_verbosity() > 0:
+                message += "\n  traceback in the worker:\n" + _indent(trace, "    ")
+            elif trace:
+                message += "\n  (-v shows the whole traceback)"
+            raise TroopbenchFailure(message)
+        rejected = self._error_lines(report)
+        if rejected:
+            raise TroopbenchFailure(
+                _rejected_message(report.system, len(rejected), f"{self.doc_id}, {self.layer}")
+                + "".join(f"\n    {e}" for e in rejected[:10])
+                + (f"\n    ... and {len(rejected) - 10} more" if len(rejected) > 10 else "")
             )
         threshold = self._below(score)
         if threshold is not None:
@@ -756,6 +798,18 @@ class AggregateItem(_ScoreItem):
         assert report.evaluation is not None
         counts = report.evaluation.total(self.layer)
         metric, score = self._record(counts)
+        rejected = [
+            e for e in report.errors if not _fatal(e) and e.pointer.startswith(f"/{self.layer}")
+        ]
+        if rejected:
+            documents = len({e.doc_id for e in rejected})
+            raise TroopbenchFailure(
+                _rejected_message(
+                    report.system, len(rejected), f"{self.layer}, {documents} document(s)"
+                )
+                + f"\n    e.g. {rejected[0]}"
+                + f"\n  (each troopbench::<document>::{self.layer} test lists its own)"
+            )
         threshold = self._below(score)
         if threshold is None:
             return
@@ -786,6 +840,17 @@ class AggregateItem(_ScoreItem):
         if report.failed_documents:
             lines.append(f"  the system failed on: {', '.join(report.failed_documents)}")
         return "\n".join(lines)
+
+
+def _rejected_message(system: str, count: int, where: str) -> str:
+    return (
+        f"{system} predicted {count} item(s) that are not in the prediction format "
+        f"({where}); each counts as spurious. Fix them:"
+    )
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
 
 
 def _fatal(error: Any) -> bool:

@@ -302,6 +302,8 @@ class Report:
     evaluation: Evaluation | None = field(default=None, repr=False, compare=False)
     #: a registry per document where it differs from the gold's (contrast variants)
     registries: Mapping[str, Registry] = field(default_factory=dict, repr=False, compare=False)
+    #: doc_id → the whole traceback from the worker, where the system raised
+    tracebacks: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         layers = ", ".join(
@@ -402,6 +404,7 @@ def build_report(
     gold: Gold | None = None,
     predictions: Mapping[str, DocPredictions] | None = None,
     registries: Mapping[str, Registry] | None = None,
+    tracebacks: Mapping[str, str] | None = None,
 ) -> Report:
     """A :class:`Report` from an :class:`~benchmark.scoring.Evaluation`."""
     layers = {layer: layer_report(layer, evaluation.total(layer)) for layer in evaluation.attempted}
@@ -420,6 +423,7 @@ def build_report(
         predictions=dict(predictions or {}),
         evaluation=evaluation,
         registries=dict(registries or {}),
+        tracebacks=dict(tracebacks or {}),
         **layers,  # type: ignore[arg-type]
     )
 
@@ -467,6 +471,7 @@ def evaluate_system(
         gold=gold,
         predictions=outcome.predictions,
         registries=registries,
+        tracebacks=outcome.tracebacks,
     )
 
 

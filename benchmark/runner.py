@@ -115,6 +115,8 @@ class RunOutcome:
     usage: Mapping[str, Usage] = field(default_factory=dict)
     exchanges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
+    #: doc_id → the whole traceback from the worker, for documents whose extract raised
+    tracebacks: Mapping[str, str] = field(default_factory=dict)
 
 
 def attempted_layers(system: Extractor) -> tuple[str, ...]:
@@ -191,6 +193,16 @@ def run_system(
             cached.add(i)
     mode = info.parallel if jobs > 1 and len(todo) > 1 else "none"
     reported = 0
+    started_run = time.perf_counter()
+
+    def eta() -> str:
+        """`` ETA 1m05s``: the time left at the pace of the documents extracted so far."""
+        left = sum(1 for i in todo if i not in done)
+        finished = len(todo) - left
+        if not left or not finished:
+            return ""
+        seconds = round((time.perf_counter() - started_run) / finished * left)
+        return f" ETA {seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f" ETA {seconds}s"
 
     def report_ready() -> None:
         nonlocal reported
@@ -204,7 +216,7 @@ def run_system(
                 _note(
                     progress,
                     f"  {name}: [{i + 1}/{len(documents)}] {documents[i].doc_id} "
-                    f"{attempt.seconds:.2f}s {mark}",
+                    f"{attempt.seconds:.2f}s {mark}{eta()}",
                 )
             reported += 1
             if fail_fast and attempt.errors:
@@ -244,6 +256,7 @@ def run_system(
         usage,
         {doc: ex for doc, ex in exchanges.items() if ex},
         dict(info.options),
+        {documents[i].doc_id: done[i].traceback for i in done if done[i].traceback},
     )
 
 

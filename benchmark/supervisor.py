@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.corpus import Document
+from benchmark.failures import describe
 from benchmark.layers import LAYERS
 from benchmark.predictions import (
     DocPredictions,
@@ -165,6 +166,7 @@ class Attempt:
     seconds: float
     usage: Usage | None = None  # of a metered system (extract_metered)
     exchanges: tuple[str, ...] = ()
+    traceback: str = ""  # the whole traceback when the system raised (benchmark.failures)
 
 
 def empty_predictions(doc_id: str, layers: Sequence[str]) -> DocPredictions:
@@ -272,8 +274,10 @@ def attempt(system: Any, layers: Sequence[str], document: Document) -> Attempt:
         return failed("memory", name, doc_id, layers, "memory limit exceeded", seconds)
     except BaseException as exc:  # a system may raise anything, SystemExit included
         seconds = time.perf_counter() - started
-        message = f"extract raised {type(exc).__name__}: {_short(exc)}"
-        return failed("error", name, doc_id, layers, message, seconds)
+        what = "extract_metered" if metered else "extract"
+        failure = describe(exc, system, what, _short(exc))
+        result = failed("error", name, doc_id, layers, failure.message, seconds)
+        return replace(result, traceback=failure.traceback)
     try:
         status, parsed, errors = check_output(name, layers, doc_id, text, output)
     except Exception as exc:  # garbage of any kind must not stop the run

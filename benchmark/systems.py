@@ -36,6 +36,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -117,10 +118,19 @@ class SystemUnavailable(Exception):
     """A system cannot be built here (an optional dependency is missing)."""
 
     def __init__(self, name: str, reason: str, install: str) -> None:
+        from benchmark.install import as_installed
+
         self.name = name
         self.reason = reason
-        self.install = install
-        super().__init__(f"system {name!r} is unavailable: {reason}; install it with: {install}")
+        self.install = as_installed(install)  # a command that works here, as printed
+        super().__init__(f"system {name!r} is unavailable: {reason}; {self.advice}")
+
+    @property
+    def advice(self) -> str:
+        """``install it with: <command>`` for a pip command; other advice as it is."""
+        if re.match(r"(?:\S+ -m )?pip install ", self.install):
+            return f"install it with: {self.install}"
+        return self.install
 
 
 def find_modules(name: str, modules: Mapping[str, str], install: str) -> None:
@@ -225,9 +235,16 @@ def check_system(system: object, label: str) -> None:
     whose name is a non-empty string (at most 100 characters, valid Unicode),
     whose version is a string or number and whose layers are known ones."""
     if not _looks_like_system(system):
+        if isinstance(system, type):
+            what = f"is a class whose instances take arguments ({system.__name__})"
+        else:
+            missing = [a for a in ("name", "version", "layers") if not hasattr(system, a)]
+            if not callable(getattr(system, "extract", None)):
+                missing.append("extract(document)")
+            what = f"has no {', '.join(missing)}" if missing else "is not usable"
         raise SystemNotFound(
-            f"{label} is not a troopbench system: "
-            "it needs name, version, layers and extract(document)"
+            f"{label} is not a troopbench system: it {what} "
+            "(a system needs name, version, layers and extract(document))"
         )
     name = system.name  # type: ignore[attr-defined]
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -367,9 +384,7 @@ def describe_systems(
         try:
             system = loader(name)
         except SystemUnavailable as exc:
-            infos.append(
-                SystemInfo(name, target, False, "", (), f"{exc.reason}; install: {exc.install}")
-            )
+            infos.append(SystemInfo(name, target, False, "", (), f"{exc.reason}; {exc.advice}"))
             continue
         except SystemNotFound as exc:
             infos.append(SystemInfo(name, target, False, "", (), str(exc)))

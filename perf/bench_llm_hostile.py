@@ -6,8 +6,9 @@ Two measurements, each against a baseline taken in the same run:
    request per layer) against the test suite's server (tests/llm_fake.py) in
    a separate process, once answering every request validly (the baseline)
    and once streaming a 1 GB answer for one layer of one document. Printed:
-   the peak resident memory of troopbench's own process and of its worker
-   processes (``ru_maxrss``), and the ratio of the hostile run to the
+   the peak resident memory of troopbench's own process (``VmHWM``: its
+   ``ru_maxrss`` would keep the peak of the process it was forked from) and
+   of its worker processes (``ru_maxrss`` of the children), and the ratio of the hostile run to the
    baseline. Target: both stay under 400 MiB (the bound the tests assert),
    about the baseline.
 2. **Grounding flood**: grounding 20,000 distinct answers that match nothing
@@ -50,8 +51,8 @@ MEASURE = """
 import json, resource, sys
 from benchmark.cli import main
 code = main(sys.argv[1:])
-print(json.dumps({"rc": code,
-                  "parent": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+print(json.dumps({"rc": code, "parent": hwm / 1024,
                   "workers": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 

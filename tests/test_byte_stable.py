@@ -42,6 +42,7 @@ def test_a_rerun_changes_no_byte(tmp_path: Path, mini_copy: Path) -> None:
         str(tmp_path / "results"),
         "--leaderboard",
         str(tmp_path / "LEADERBOARD.md"),
+        "--leaderboard-rebuild",  # there is none yet
         "--gold",
         str(mini_copy / "gold"),
         "--seeds",

@@ -310,7 +310,8 @@ def test_stdout_garbage_stays_out_of_troopbench_output(
 
 
 def test_surrogates_leave_both_files_written(tmp_path: Path, mini_copy: Path) -> None:
-    assert main(_cli(tmp_path, mini_copy, "run", f"{MODULE}:Surrogate", "--no-cache")) == 0
+    # the surrogate item is rejected: run exits 1 (invalid output), and writes both files
+    assert main(_cli(tmp_path, mini_copy, "run", f"{MODULE}:Surrogate", "--no-cache")) == 1
     results = json.loads((tmp_path / "results" / "hostile.json").read_text(encoding="utf-8"))
     assert any("lone surrogate" in e["message"] for e in results["errors"])
     assert (tmp_path / "results" / "hostile.predictions.jsonl").is_file()

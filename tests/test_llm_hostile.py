@@ -266,7 +266,10 @@ _MEASURE = """
 import json, resource, sys
 from benchmark.cli import main
 code = main(sys.argv[1:])
-self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM, not RUSAGE_SELF: ru_maxrss keeps the peak of the process this one was
+# forked from (pytest) across exec
+status = open("/proc/self/status").read()
+self_kib = int(status.split("VmHWM:")[1].split()[0])
 children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"rc": code, "parent_mib": self_kib / 1024, "workers_mib": children_kib / 1024}))
 """

@@ -144,7 +144,13 @@ def test_jobs_give_the_serial_results(mini_gold: Gold, system: object, mode: str
     assert any("beyond the end of the text" in e.message for e in parallel.errors)
     if getattr(system, "misbehave", "") == "raise":
         bad = [e for e in parallel.errors if e.doc_id == BAD_DOC]
-        assert [e.message for e in bad] == [f"extract raised RuntimeError: boom in {BAD_DOC}"]
+        assert len(bad) == 1, bad
+        # the innermost line of the system's own code is named (benchmark.failures)
+        assert re.fullmatch(
+            rf"extract raised RuntimeError: boom in {BAD_DOC} "
+            r"\(at (\S+/)?test_parallel\.py:\d+, in extract\)",
+            bad[0].message,
+        ), bad[0].message
         assert parallel.predictions[BAD_DOC].entities == ()  # nothing predicted, gold missed
 
 
@@ -225,7 +231,7 @@ def test_cli_jobs_write_the_same_files(
             "--seeds",
             str(mini_copy / "seeds"),
         ]
-        assert main(args) == 0
+        assert main(args) == 1  # the system predicts an item beyond the text, on purpose
         results = json.loads((out / "results" / "capitals.json").read_text(encoding="utf-8"))
         results.pop("date", None)
         predictions = (out / "results" / "capitals.predictions.jsonl").read_text(encoding="utf-8")

@@ -58,7 +58,7 @@ TEXT = "Pentagon denies US pullback from Iraq\n"
         (
             {"doc_id": DOC, "timexes": [{"value": "2024", "text": "x", "type": "WHEN"}]},
             "/timexes/0/type",
-            "is not one of",
+            "'WHEN' is not a TIMEX3 type (allowed: DATE, TIME, DURATION, SET)",
         ),
         (
             {"doc_id": DOC, "troop_counts": [{"value": "2,500", "location": "Iraq"}]},
@@ -73,7 +73,7 @@ TEXT = "Pentagon denies US pullback from Iraq\n"
         (
             {"doc_id": DOC, "stances": [{"holder": "US", "label": "pro"}]},
             "/stances/0/label",
-            "is not one of",
+            "'pro' is not a stance label (allowed: FAVOR, AGAINST, NEUTRAL)",
         ),
         (
             {

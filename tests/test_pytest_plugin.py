@@ -101,6 +101,16 @@ TINY = '''
             raise ValueError("no model file")
 
 
+    class Misspelled(System):
+        name = "misspelled"
+
+        def extract(self, document):
+            found = super().extract(document)
+            entities = [EntityPrediction("PERSN" if e.type == "PERSON" else e.type,
+                                         e.start, e.end) for e in found.entities]
+            return Prediction(document.doc_id, entities=entities, timexes=found.timexes)
+
+
     class EntitiesOnly(System):
         layers = ("entities",)
 
@@ -242,7 +252,11 @@ def test_predictions_file(pytester: pytest.Pytester) -> None:
         "".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8"
     )
     result = run(
-        pytester, "--troopbench-predictions=preds.jsonl", "--troopbench-min-f1=stances=0.5", "-v"
+        pytester,
+        "--troopbench-predictions=preds.jsonl",
+        "--troopbench-min-f1=stances=0.5",
+        "--troopbench-scope=both",
+        "-v",
     )
     assert outcomes(result) == {
         f"troopbench::{DOC_A}::troop_counts": "PASSED",
@@ -269,7 +283,9 @@ def test_predictions_file(pytester: pytest.Pytester) -> None:
 
 
 def test_failing_threshold_explains_what_is_wrong(project: pytest.Pytester) -> None:
-    result = run(project, SYSTEM, "--troopbench-min-f1", "entities=0.9")
+    result = run(
+        project, SYSTEM, "--troopbench-scope=document", "--troopbench-min-f1", "entities=0.9"
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(
@@ -288,7 +304,7 @@ def test_failing_threshold_explains_what_is_wrong(project: pytest.Pytester) -> N
 
 
 def test_aggregate_failure_lists_the_weakest_documents(project: pytest.Pytester) -> None:
-    result = run(project, SYSTEM, "--troopbench-min-f1=timexes=0.7")
+    result = run(project, SYSTEM, "--troopbench-min-f1=timexes=0.7", "--troopbench-scope=both")
     result.assert_outcomes(passed=4, failed=3)
     result.stdout.fnmatch_lines(
         [
@@ -311,6 +327,7 @@ def test_passing_thresholds(project: pytest.Pytester) -> None:
         "--troopbench-min-f1",
         "entities=0.8",
         "timexes=0.5",
+        "--troopbench-scope=both",
         "-v",
     )
     assert result.ret == pytest.ExitCode.OK
@@ -330,6 +347,7 @@ def test_ini_thresholds_and_the_command_line_wins(project: pytest.Pytester) -> N
         """
         [tool.pytest.ini_options]
         troopbench_min_f1 = ["entities=0.9", "timexes=0.5"]
+        troopbench_scope = "both"
         """
     )
     from_ini = run(project, SYSTEM)
@@ -342,6 +360,11 @@ def test_ini_thresholds_and_the_command_line_wins(project: pytest.Pytester) -> N
 def test_ini_file_thresholds_in_pytest_ini(project: pytest.Pytester) -> None:
     project.makeini("[pytest]\ntroopbench_min_f1 = entities=0.95 timexes=0.1\n")
     result = run(project, SYSTEM)
+    result.assert_outcomes(passed=6, failed=1)  # the corpus scope: all entities 0.917
+    project.makeini(
+        "[pytest]\ntroopbench_min_f1 = entities=0.95 timexes=0.1\ntroopbench_scope = both\n"
+    )
+    result = run(project, SYSTEM)
     result.assert_outcomes(passed=5, failed=2)  # 901 entities 0.8 and all entities 0.917
 
 
@@ -351,6 +374,68 @@ def test_ini_threshold_on_a_layer_not_attempted_warns(project: pytest.Pytester) 
     result.assert_outcomes(passed=7, warnings=1)
     result.stdout.fnmatch_lines(
         ["*ini option troopbench_min_f1: tiny 1.0 does not attempt stances*"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "failing"),
+    [
+        (None, {"troopbench::all::entities"}),  # the default: the corpus score only
+        ("corpus", {"troopbench::all::entities"}),
+        ("document", {f"troopbench::{DOC_B}::entities"}),  # 900 is 1.000
+        ("both", {f"troopbench::{DOC_B}::entities", "troopbench::all::entities"}),
+    ],
+)
+def test_threshold_scope(project: pytest.Pytester, scope: str | None, failing: set[str]) -> None:
+    # entities: 900 1.000, 901 0.800, all 0.917; the threshold 0.95 sits between them
+    args = [SYSTEM, "--troopbench-min-f1=entities=0.95", "-v"]
+    result = run(project, *args, *([f"--troopbench-scope={scope}"] if scope else []))
+    got = {node for node, outcome in outcomes(result).items() if outcome == "FAILED"}
+    assert got == failing
+    # a test outside the scope reports its score without a threshold
+    with_min = f"troopbench::{DOC_A}::entities PASSED strict_f1 1.000 (min 0.950)*"
+    without = f"troopbench::{DOC_A}::entities PASSED strict_f1 1.000 *"
+    result.stdout.fnmatch_lines([without if scope in (None, "corpus") else with_min])
+
+
+def test_bad_scope_in_the_ini_file_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\ntroopbench_scope = documents\n")
+    result = run(project, SYSTEM)
+    assert result.ret == USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*troopbench_scope: 'documents' is not one of corpus, document, both*"]
+    )
+
+
+# ------------------------------------------------------------------ rejected items
+
+
+def test_a_type_outside_the_vocabulary_fails_the_test_and_names_the_value(
+    project: pytest.Pytester,
+) -> None:
+    result = run(project, "--troopbench-system=tinysys:Misspelled", "-v")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    # "Austin" (twice, in 901) is the only PERSON the tiny system tags
+    assert {n for n, o in outcomes(result).items() if o == "FAILED"} == {
+        f"troopbench::{DOC_B}::entities",
+        "troopbench::all::entities",
+    }
+    message = (
+        "'PERSN' is not an entity type; did you mean PERSON? "
+        "(allowed: PERSON, NORP, ORG, GPE, LOC, FAC, EVENT)"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            f"misspelled predicted 2 item(s) that are not in the prediction format "
+            f"({DOC_B}, entities); each counts as spurious. Fix them:",
+            f"    misspelled: {DOC_B}: /entities/*/type: {esc(message)}",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "misspelled predicted 2 item(s) that are not in the prediction format "
+            "(entities, 1 document(s)); each counts as spurious. Fix them:",
+        ]
     )
 
 
@@ -370,8 +455,12 @@ def test_a_system_that_raises_fails_that_documents_items(project: pytest.Pyteste
     }
     result.stdout.fnmatch_lines(
         [
-            f"raising failed on this document: extract raised RuntimeError: boom on purpose "
-            f"(entities, {DOC_A}; its gold items count as missed)",
+            "raising failed on this document: extract raised RuntimeError: boom on purpose "
+            f"(at tinysys.py:*, in extract) (entities, {DOC_A}; its gold items count as missed)",
+            "  traceback in the worker:",
+            "    Traceback (most recent call last):",
+            '*raise RuntimeError("boom on purpose")',
+            "    RuntimeError: boom on purpose",
             f"the system failed on 1 document(s): {DOC_A}",
         ]
     )
@@ -499,7 +588,13 @@ def test_collect_only_does_not_run_the_system(project: pytest.Pytester) -> None:
 
 def test_junitxml(project: pytest.Pytester) -> None:
     xml = project.path / "out.xml"
-    run(project, SYSTEM, "--troopbench-min-f1=entities=0.9", f"--junitxml={xml}")
+    run(
+        project,
+        SYSTEM,
+        "--troopbench-min-f1=entities=0.9",
+        "--troopbench-scope=both",
+        f"--junitxml={xml}",
+    )
     cases = {
         (case.get("classname"), case.get("name")): case
         for case in ET.parse(xml).getroot().iter("testcase")

@@ -53,7 +53,6 @@ def noisy(gold: Gold, seed: int) -> dict[str, DocPredictions]:
         ents += [
             PredictedEntity("ORG", "Baghdad talks", None),  # offset-free, found in 901's title
             PredictedEntity("ORG", "Nowhere Inc", None),  # offset-free, found nowhere
-            PredictedEntity("WEAPON", text[0:8], Span(0, 8, text[0:8])),  # unknown type
             PredictedEntity(
                 "LOC", text[start : start + 5], Span(start, start + 5, text[start : start + 5])
             ),

@@ -116,6 +116,7 @@ def contrast_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(root / "results"),
             "--leaderboard",
             str(root / "LEADERBOARD.md"),
+            "--leaderboard-rebuild",  # there is none yet
             *GOLD_ARGS,
         ]
     )

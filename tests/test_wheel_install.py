@@ -220,3 +220,126 @@ def test_thresholds_from_the_wheel_fail_the_run(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAILED troopbench::all::entities - strict_f1 " in done.stdout
     assert "troopbench tiny entities: strict_f1 P " in done.stdout
+
+
+# ------------------------------------------------------------ your own folder, end to end
+
+MINE = '''
+    """My extractor: place names as GPE, and nothing else."""
+
+    import re
+
+    from benchmark.predictions import EntityPrediction, Prediction
+
+    PLACES = re.compile(r"\\b(Iraq|Syria|Baghdad|Iran|Kuwait|Jordan|Erbil|Washington)\\b")
+
+
+    class MyExtractor:
+        name = "mine"
+        version = "0.1"
+        layers = ("entities",)
+
+        def extract(self, document):
+            return Prediction(
+                document.doc_id,
+                entities=[EntityPrediction("GPE", m.start(), m.end())
+                          for m in PLACES.finditer(document.text)],
+            )
+'''
+
+
+def _troopbench(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = python.parent / ("troopbench.exe" if sys.platform == "win32" else "troopbench")
+    return _run([str(script), *args], cwd=cwd)
+
+
+def test_the_committed_results_are_packaged(installed: tuple[Path, list[str]]) -> None:
+    """Every committed results file of the original suite is in the wheel, so the list
+    in pyproject.toml cannot fall behind ``results/``."""
+    python, _ = installed
+    code = "from benchmark.corpus import baseline_results_dir as b; print(b())"
+    done = _run([str(python), "-c", code], cwd=python.parent)
+    packaged = Path(done.stdout.strip())
+    assert packaged.is_relative_to(python.parent.parent), packaged
+    committed = [*sorted(p.name for p in (ROOT / "results").glob("*.json")), "NOTES.md"]
+    assert sorted(p.name for p in packaged.iterdir()) == sorted(committed)
+
+
+def test_your_own_extractor_in_a_fresh_folder(
+    installed: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """The README's "your own extractor" path, as printed there, in an empty folder."""
+    python, _ = installed
+    project = tmp_path / "myproject"
+    project.mkdir()
+    (project / "my_extractor.py").write_text(textwrap.dedent(MINE), encoding="utf-8")
+    env_cache = ["--cache-dir", str(tmp_path / "cache")]
+
+    done = _troopbench(python, project, "run", "my_extractor:MyExtractor", *env_cache)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mine: wrote results/mine.json" in done.stdout
+    # no leaderboard, no plots in the user's folder unless asked
+    assert sorted(p.name for p in project.iterdir()) == ["my_extractor.py", "results"]
+    assert "troopbench leaderboard --with-baselines" in done.stderr
+
+    done = _troopbench(python, project, "compare", "mine", "rules")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(rules: the committed results of the built-in system)" in done.stderr
+    assert "mine vs rules: paired approximate randomization" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if line.startswith("entities"))
+    assert "yes" in row.split()  # rules is far ahead on entities
+    assert "not attempted by mine" in done.stdout
+
+    done = _troopbench(python, project, "leaderboard", "--with-baselines")
+    assert done.returncode == 0, done.stdout + done.stderr
+    board = (project / "LEADERBOARD.md").read_text(encoding="utf-8")
+    for name in ("mine", "rules", "spacy\\-sm", "heideltime", "stance\\-lr"):
+        assert f"| {name} " in board, name  # names are escaped for Markdown
+    assert (project / "docs" / "leaderboard" / "entities.svg").is_file()
+    done = _troopbench(python, project, "leaderboard", "--with-baselines", "--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    # once a leaderboard exists, run keeps it up to date
+    done = _troopbench(python, project, "run", "my_extractor:MyExtractor", *env_cache)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "wrote LEADERBOARD.md" in done.stdout
+
+
+def _hints(text: str) -> list[str]:
+    """Every pip command in ``text`` (``troopbench systems``' notes), each on its own."""
+    import re
+
+    found = re.findall(r"((?:\S+ -m )?pip install (?:(?!&&|;|\s{2}).)+)", text)
+    return sorted({hint.strip() for hint in found})
+
+
+def _shell(hint: str, bindir: Path) -> str:
+    """``hint`` as a shell command for the test's virtualenv (its bin/ is not on PATH)."""
+    return f"{bindir}/{hint}" if hint.startswith("pip ") else hint
+
+
+def test_every_install_hint_works_as_printed(installed: tuple[Path, list[str]]) -> None:
+    """The wheel alone (no extras): each unavailable system's pip command is one that
+    works here. The one for dateparser is run, and makes the system available; the
+    others are resolved by pip without installing (``--dry-run``)."""
+    python, _ = installed
+    done = _troopbench(python, python.parent, "systems")
+    assert done.returncode == 0, done.stderr
+    assert "troopbench[" not in done.stdout, done.stdout  # not on the public index
+    assert "``" not in done.stdout  # no reST markup in the notes
+    hints = _hints(done.stdout)
+    assert hints, done.stdout
+    bindir = python.parent
+    for hint in hints:
+        words = hint.split()
+        assert words[:2] in (["pip", "install"], [str(python), "-m"]), hint
+        if "dateparser" in hint and "spacy" not in hint:
+            continue
+        dry = _run(["sh", "-c", f"{_shell(hint, bindir)} --dry-run --quiet"], cwd=bindir)
+        assert dry.returncode == 0, (hint, dry.stdout + dry.stderr)
+    dateparser = next(h for h in hints if "dateparser" in h and "spacy" not in h)
+    installed_extra = _run(["sh", "-c", f"{_shell(dateparser, bindir)} --quiet"], cwd=bindir)
+    assert installed_extra.returncode == 0, installed_extra.stdout + installed_extra.stderr
+    after = _troopbench(python, python.parent, "systems")
+    row = next(line for line in after.stdout.splitlines() if line.startswith("dateparser "))
+    assert "unavailable" not in row, row

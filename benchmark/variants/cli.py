@@ -27,7 +27,7 @@ def load_suite(gold: Gold, seeds: int = DEFAULT_SEEDS) -> Suite | None:
     try:
         return build_suite(gold, seeds)
     except FakerMissing as exc:
-        print(f"troopbench: the contrast suite needs faker: {INSTALL} ({exc})", file=sys.stderr)
+        print(f"troopbench: the contrast suite cannot be built here: {exc}", file=sys.stderr)
         return None
 
 
@@ -35,9 +35,13 @@ def _available() -> str:
     try:
         from benchmark.variants.names import faker_version, gender_guesser_version
 
-        return f"faker {faker_version()} and gender-guesser {gender_guesser_version()}"
+        versions = f"faker {faker_version()} and gender-guesser {gender_guesser_version()}"
+        return f"names and all use {versions}"
     except FakerMissing:
-        return f"needs faker: {INSTALL}"
+        return (
+            "names and all need faker and gender-guesser, which are not installed here; "
+            f"install them with: {INSTALL}"
+        )
 
 
 def list_transformations() -> str:
@@ -47,8 +51,7 @@ def list_transformations() -> str:
     for name, t in TRANSFORMATIONS.items():
         doc = (type(t).__doc__ or "").strip().splitlines()[0]
         rows.append([name, t.version, doc])
-    note = f"names (and all) use {_available()}"
-    return tabulate(rows, ["transformation", "version", "what it does"]) + "\n" + note
+    return tabulate(rows, ["transformation", "version", "what it does"]) + "\n" + _available()
 
 
 def _lines(text: str) -> list[str]:

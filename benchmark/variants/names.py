@@ -68,10 +68,12 @@ from functools import cache
 from typing import Any
 
 from benchmark.gold import RegistryEntry
+from benchmark.install import as_installed
 from benchmark.variants.base import RewriteStep, TransformError, draw, seed_key, word_pattern
 from benchmark.variants.core import Edit, Rewrite, Source, apply_edits, registry_following
 
-INSTALL = 'pip install "troopbench[variants]"'
+#: The command that installs faker here (:func:`benchmark.install.as_installed`).
+INSTALL = as_installed('pip install "troopbench[variants]"')
 FAKER_PIN = "40.54.0"
 GENDER_GUESSER_PIN = "0.4.0"
 PARTICLES = frozenset({"al", "Al", "el", "El", "Abu", "Abdul", "bin", "ibn", "bint"})
@@ -119,7 +121,8 @@ def _faker() -> Any:
         import gender_guesser  # noqa: F401  (its name dictionary, see module doc)
     except ImportError as exc:
         raise FakerMissing(
-            f"the names transformation needs faker and gender-guesser: {INSTALL}"
+            "the names transformation needs faker and gender-guesser, which are not "
+            f"installed here; install them with: {INSTALL}"
         ) from exc
     return faker
 

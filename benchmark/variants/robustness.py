@@ -359,6 +359,44 @@ def suite_facts(gold: Gold) -> SuiteFacts | None:
     return remember("suite-facts", key, _SUITE_CODE, build)
 
 
+def recorded_suite(folder: Path, gold: Gold) -> SuiteFacts | None:
+    """The facts of the suite the contrast results in ``folder`` were scored on (for
+    ``gold``): hash, seeds, size, distinct variants, shortfalls and the faker and
+    gender-guesser versions from their ``suite`` blocks, the variants' unit ids from
+    their per-unit counts. Rendering from these needs neither faker nor a variant.
+    When files disagree, the suite of most files wins (ties: the alphabetically first
+    hash); the others show as stale. None when no readable file is for this gold."""
+    from benchmark.leaderboard import read_entry
+
+    found: dict[str, list[SuiteFacts]] = {}
+    for path in sorted(folder.glob("*.json")):
+        entry, _ = read_entry(path)
+        block = entry.data.get("suite") if entry is not None else None
+        if entry is None or not isinstance(block, Mapping):
+            continue
+        if block.get("gold_hash") != gold.sha256 or not isinstance(block.get("hash"), str):
+            continue
+        try:
+            facts = SuiteFacts(
+                str(block["hash"]),
+                int(block["documents"]),
+                int(block["seeds"]),
+                tuple(entry.unit_counts().units),
+                str(block["faker"]),
+                len(gold.documents),
+                int(block["distinct"]),
+                tuple(str(line) for line in block["shortfalls"]),
+                str(block["gender_guesser"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+        found.setdefault(facts.sha256, []).append(facts)
+    if not found:
+        return None
+    best = min(found, key=lambda h: (-len(found[h]), h))
+    return found[best][0]
+
+
 def robustness_for(
     board: str,
     results_dir: Path,
@@ -368,17 +406,25 @@ def robustness_for(
 ) -> str:
     """``board`` (LEADERBOARD.md text) with its Robustness section, from ``results_dir`` and
     ``results_dir/contrast``; ``only``: the systems of these exposures alone, as the
-    board above it (:func:`benchmark.leaderboard.restrict`)."""
-    from benchmark.leaderboard import load_results, read_notes, restrict
+    board above it (:func:`benchmark.leaderboard.restrict`).
+
+    The suite's facts come from the contrast results themselves
+    (:func:`recorded_suite`), so rendering needs neither faker nor the variants;
+    only without contrast results is the suite built (:func:`suite_facts`). That the
+    committed contrast results are of the current suite is checked by
+    ``tests/test_robustness_rendering.py``.
+    """
+    from benchmark.leaderboard import load_results, read_notes, restrict, without_mentions
     from benchmark.signature import current_signature
     from benchmark.units import corpus_units
     from benchmark.variants.results import contrast_dir, contrast_settings
 
-    suite = suite_facts(gold)
-    if suite is None:
+    suite = recorded_suite(contrast_dir(results_dir), gold) or suite_facts(gold)
+    if suite is None:  # no contrast results, and no faker to build the suite
         section = (
-            "## Robustness\n\nThe contrast suite cannot be built here: "
-            f"{INSTALL}, then `troopbench leaderboard`.\n"
+            "## Robustness\n\nNo contrast results here, and the contrast suite cannot be "
+            f"built without faker and gender-guesser; install them with: {INSTALL}, then run "
+            "a system with `--suite contrast` and `troopbench leaderboard`.\n"
         )
         return insert_section(board, section)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
@@ -390,9 +436,13 @@ def robustness_for(
         suite.units,
         reference=current_signature(suite.sha256, contrast_stats).to_dict(),
     )
+    everyone = {e.name for e in (*originals.current, *originals.stale)}
     if only:
         originals, contrast = restrict(originals, only), restrict(contrast, only)
+    shown = {e.name for e in (*originals.current, *originals.stale)}
     note = read_notes(results_dir / "NOTES.md").get("robustness")
+    if note and only:  # no commentary about the systems the filtered view leaves out
+        note = without_mentions(note, everyone - shown) or None
     section = render_section(
         originals, contrast, suite_line(suite, len(units)), contrast_stats, note
     )

@@ -67,7 +67,7 @@ from systems.llm.transport import (
 TASKS: dict[str, LayerTask] = {
     t.layer: t for t in (entities.TASK, timexes.TASK, troops.TASK, stances.TASK)
 }
-SYSTEM_VERSION = "0.1"
+SYSTEM_VERSION = "0.2"
 _FORMATS = ("json_schema", "json_object", "none")
 
 
