@@ -100,6 +100,8 @@ def document_fingerprint(document: Document) -> str:
         document.dct_certainty,
         [[e.span.start, e.span.end, e.span.text, e.note] for e in document.dct_evidence],
     ]
+    if document.dct_time is not None:  # only then, so earlier keys stay valid
+        meta.append(document.dct_value)
     return _sha256(json.dumps(meta, ensure_ascii=False, separators=(",", ":")))
 
 

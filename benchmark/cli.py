@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 if TYPE_CHECKING:
     from typing import Any
 
+    from benchmark.corpus import CorpusInfo
     from benchmark.gold import Gold
     from benchmark.signature import StatsSettings
 
@@ -42,7 +43,19 @@ Paths default to the current directory: results/ and LEADERBOARD.md.
 """
 
 
+def _corpus_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--corpus",
+        default=None,
+        metavar="NAME|DIR",
+        help="the corpus: troopbench (the five articles, the default), a bundled corpus "
+        "(te3-platinum; see `troopbench corpora`), a folder of .tml files, or a corpus folder "
+        "(troopbench import timeml)",
+    )
+
+
 def _gold_args(parser: argparse.ArgumentParser) -> None:
+    _corpus_arg(parser)
     parser.add_argument(
         "--gold", type=Path, default=None, help="gold folder (default: troopbench's own)"
     )
@@ -61,19 +74,58 @@ def _load_gold(args: argparse.Namespace) -> Gold | None:
         return load_gold_or_report(args)
 
 
+def _corpus_results(results: Path, gold: Gold) -> Path:
+    """Where a corpus's results live: ``results/`` for troopbench's own articles,
+    ``results/<corpus>/`` for any other (never ranked together)."""
+    return results if gold.corpus.is_default else results / gold.corpus.name
+
+
+def _default_gold(args: argparse.Namespace, gold: Gold) -> Gold | None:
+    """troopbench's own gold (LEADERBOARD.md is built on it): ``gold`` when it is."""
+    if gold.corpus.is_default:
+        return gold
+    return load_gold_or_report(argparse.Namespace(corpus=None, gold=None, seeds=None))
+
+
+def _other_corpora() -> list[Gold]:
+    """Every bundled corpus but troopbench's, loaded (one that does not load is said, left out)."""
+    from benchmark.corpora import bundled_names
+
+    out = []
+    for name in bundled_names()[1:]:
+        gold = load_gold_or_report(argparse.Namespace(corpus=name, gold=None, seeds=None))
+        if gold is not None:
+            out.append(gold)
+    return out
+
+
 # ---------------------------------------------------------------- commands
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from benchmark.gold import load_gold, validate_gold
+    from benchmark.corpora import CorpusNotFound, load_corpus, resolve_corpus, validate_corpus
+    from benchmark.gold import GoldError
 
-    problems = validate_gold(args.gold, args.seeds)
+    try:
+        info = resolve_corpus(args.corpus)
+        if not info.is_default and (args.gold is not None or args.seeds is not None):
+            raise CorpusNotFound("--gold and --seeds replace troopbench's own corpus, not another")
+    except CorpusNotFound as exc:
+        print(f"troopbench validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GoldError as exc:
+        problems = list(exc.problems)
+    else:
+        problems = validate_corpus(info, args.gold, args.seeds)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
-    gold = load_gold(args.gold, args.seeds)
+    gold = load_corpus(info, args.gold, args.seeds)
+    if not info.is_default:
+        _print_corpus(gold)
+        return EXIT_OK
     n = {
         layer: sum(len(getattr(d, layer)) for d in gold)
         for layer in ("entities", "timexes", "troop_counts", "stances")
@@ -85,6 +137,87 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{n['troop_counts']} troop counts, {n['stances']} stances; gold hash {gold.short_hash}"
     )
     return EXIT_OK
+
+
+def _print_corpus(gold: Gold) -> None:
+    """The summary ``validate`` prints for a corpus other than troopbench's."""
+    from benchmark.layers import LAYERS
+    from benchmark.layers.timexes import timeml_deviation
+
+    corpus = gold.corpus
+    items = ", ".join(
+        f"{sum(len(getattr(d, layer)) for d in gold)} {layer.replace('_', ' ')}"
+        for layer in corpus.layers
+    )
+    print(
+        f"corpus {corpus.name} OK: {len(gold.documents)} documents, {items}; "
+        f"gold hash {gold.short_hash}"
+    )
+    if "timexes" in corpus.layers:
+        values = sorted({t.value for d in gold for t in d.timexes})
+        deviations = [v for v in values if timeml_deviation(v)]
+        where = (
+            f"{len(deviations)} of them listed corpus deviations: {', '.join(deviations)}"
+            if deviations
+            else "all TimeML 1.2.1"
+        )
+        print(f"  timex values: {len(values)} distinct, {where}")
+    for layer in LAYERS:
+        if layer in corpus.pending:
+            print(
+                f"  {layer}: pending (declared, not committed yet): not annotated; "
+                "no system attempting it may run on this corpus"
+            )
+        elif layer not in corpus.layers:
+            print(f"  {layer}: not annotated")
+    if corpus.licence:
+        print(f"  licence: {corpus.licence}")
+    if corpus.citation:
+        print(f"  cite: {corpus.citation}")
+
+
+def cmd_corpora(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from benchmark.corpora import bundled_names, load_corpus
+    from benchmark.gold import GoldError
+
+    rows = []
+    status = EXIT_OK
+    for name in bundled_names():
+        try:
+            gold = load_corpus(name)
+        except GoldError as exc:
+            rows.append(
+                [
+                    name,
+                    "invalid",
+                    "",
+                    "",
+                    f"{len(exc.problems)} problem(s); troopbench validate --corpus {name}",
+                ]
+            )
+            status = EXIT_INVALID
+            continue
+        c = gold.corpus
+        rows.append(
+            [
+                name,
+                len(gold.documents),
+                ",".join(c.layers) + (f" (pending: {','.join(c.pending)})" if c.pending else ""),
+                c.licence.split(" (")[0].split(";")[0],
+                c.title,
+            ]
+        )
+    print(
+        tabulate(
+            rows,
+            ["corpus", "documents", "layers", "licence", "title"],
+            tablefmt="simple",
+            disable_numparse=True,
+        )
+    )
+    return status
 
 
 def cmd_systems(args: argparse.Namespace) -> int:
@@ -164,6 +297,8 @@ def _leaderboard_files(
     and one line per results file that is not ranked (unreadable or not comparable).
 
     ``only``: the leaderboard of the systems of these exposures alone, and no plots.
+    For a corpus other than troopbench's: that corpus's leaderboard alone (from
+    ``results/<corpus>/``), no plots, no Robustness or Transfer section.
     """
     import os
 
@@ -173,6 +308,8 @@ def _leaderboard_files(
 
     settings = _stats_settings(args)
     plots_dir = _plots_dir(args)
+    default = gold.corpus.is_default
+    results_dir = _corpus_results(args.results, gold)
     units = corpus_units([(d, g.document.text) for d, g in gold.documents.items()])
     links = {
         layer: Path(os.path.relpath(plots_dir / f"{layer}.svg", args.leaderboard.parent)).as_posix()
@@ -186,25 +323,33 @@ def _leaderboard_files(
     # keyed by their inputs (benchmark.statcache)
     folder = getattr(args, "cache_dir", None) or default_cache_dir()
     with caching(None if getattr(args, "no_cache", False) else folder):
-        baselines = _baselines(args)
-        loaded = load_results(args.results, gold.sha256, units, baselines=baselines)
-        notes_file = args.results / "NOTES.md"
+        baselines = _baselines(args) if default else None  # the baselines are troopbench's
+        loaded = load_results(
+            results_dir, gold.sha256, units, baselines=baselines, corpus=gold.corpus.name
+        )
+        notes_file = results_dir / "NOTES.md"
         if not notes_file.is_file() and baselines is not None:
             notes_file = baselines / "NOTES.md"  # the commentary on the baselines shown
         text, svgs = build(
             loaded,
-            current_signature(gold.sha256, settings).line(),
+            current_signature(gold.sha256, settings, gold.corpus.name).line(),
             read_notes(notes_file),
-            None if only else links,
+            None if only or not default else links,
             settings,
             only,
         )
-        text = robustness_for(text, args.results, gold, settings, only)
+        problems = loaded.problems()
+        if default:
+            from benchmark.transfer import transfer_for
+
+            text = robustness_for(text, args.results, gold, settings, only)
+            text, more = transfer_for(text, args.results, gold, _other_corpora(), settings, only)
+            problems += more
     files = {args.leaderboard: text}
-    if only:
-        return files, loaded.problems()
+    if only or not default:
+        return files, problems
     files.update({plots_dir / f"{layer}.svg": svg for layer, svg in svgs.items()})
-    return files, loaded.problems()
+    return files, problems
 
 
 def _baselines(args: argparse.Namespace) -> Path | None:
@@ -278,6 +423,8 @@ def _print_summary(results: dict[str, object]) -> None:
         )
     for layer in results["not_attempted"]:  # type: ignore[attr-defined]
         rows.append([layer, "not attempted", "", "", ""])
+    for layer in results.get("not_annotated", ()):  # type: ignore[attr-defined]
+        rows.append([layer, "not annotated by the corpus", "", "", ""])
     print(tabulate(rows, ["layer", "metric", "P", "R", "F1"], floatfmt=".3f"))
     print(f"signature: {results['signature']['line']}")  # type: ignore[index]
     cost = results.get("cost")
@@ -335,6 +482,12 @@ def cmd_variants(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    if not gold.corpus.is_default:
+        print(
+            "troopbench variants: the contrast suite is made from troopbench's articles only",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return run_variants(args, gold)
 
 
@@ -346,12 +499,19 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
     from benchmark.runner import score_outcome
 
     if args.suite is None:  # run: --all scores both suites, named systems the articles
-        args.suite = "all" if args.all else "original"
+        args.suite = "all" if args.all and gold.corpus.is_default else "original"
     parts: list[tuple[str, list, Any, Path]] = []
     if args.suite in ("original", "all"):
-        parts.append(
-            ("original", [d.document for d in gold], partial(score_outcome, gold), args.results)
+        part = "original" if gold.corpus.is_default else gold.corpus.name
+        results_dir = _corpus_results(args.results, gold)
+        parts.append((part, [d.document for d in gold], partial(score_outcome, gold), results_dir))
+    if args.suite in ("contrast", "all") and not gold.corpus.is_default:
+        print(
+            f"troopbench: the contrast suite is made from troopbench's articles, not from "
+            f"{gold.corpus.name}",
+            file=sys.stderr,
         )
+        return None
     if args.suite in ("contrast", "all"):
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir, score_contrast
@@ -479,10 +639,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = _suite_parts(args, gold)
         if parts is None:
             return EXIT_UNAVAILABLE
+        corpora = {part: gold.corpus for part, *_ in parts}
+        if args.all and args.corpus is None:  # --all: every bundled corpus too
+            from functools import partial
+
+            from benchmark.runner import score_outcome
+
+            for other in _other_corpora():
+                name = other.corpus.name
+                corpora[name] = other.corpus
+                documents = [d.document for d in other]
+                results_dir = _corpus_results(args.results, other)
+                parts.append((name, documents, partial(score_outcome, other), results_dir))
         for k, sup in enumerate(supervisors, 1):
             info = sup.info
             try:
                 for part, documents, score, results_dir in parts:
+                    refusal = _corpus_refusal(info.name, info.layers, corpora[part])
+                    if refusal is not None:
+                        print(f"troopbench: {refusal}", file=sys.stderr)
+                        if not args.all:
+                            return EXIT_USAGE
+                        continue
                     print(
                         f"system {k} of {len(supervisors)}: running {info.name} {info.version} "
                         f"on {len(documents)} {part} documents "
@@ -543,7 +721,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.no_leaderboard:
         return status
     if args.leaderboard.is_file() or args.leaderboard_rebuild or args.with_baselines:
-        _rebuild_leaderboard(gold, args)  # problems with other results files are printed
+        board_gold = _default_gold(args, gold)  # LEADERBOARD.md is troopbench's corpus's
+        if board_gold is not None:
+            _rebuild_leaderboard(board_gold, args)  # problems with other results are printed
     else:
         print(
             f"(no {args.leaderboard} here, so none was written: `troopbench leaderboard "
@@ -551,6 +731,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return status
+
+
+def _corpus_refusal(system: str, layers: Sequence[str], corpus: CorpusInfo) -> str | None:
+    """Why ``system`` may not run on ``corpus`` (None when it may): it attempts a layer
+    whose gold for the corpus is pending (made blind, not committed yet), or no layer
+    the corpus annotates."""
+    pending = [x for x in layers if x in corpus.pending]
+    if pending:
+        return (
+            f"{system} is not run on {corpus.name}: it attempts {', '.join(pending)}, whose "
+            f"gold for {corpus.name} is not committed yet (systems run on a corpus only after "
+            "its gold is committed)"
+        )
+    if not any(x in corpus.layers for x in layers):
+        return (
+            f"{system} is not run on {corpus.name}: it attempts none of the layers "
+            f"{corpus.name} annotates ({', '.join(corpus.layers)})"
+        )
+    return None
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -578,11 +777,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"troopbench score: no such file: {args.predictions}", file=sys.stderr)
         return EXIT_USAGE
     suite = None
-    results_dir = args.results
+    results_dir = _corpus_results(args.results, gold)
     if args.suite == "contrast":
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir
 
+        if not gold.corpus.is_default:
+            print("troopbench score: the contrast suite is troopbench's own", file=sys.stderr)
+            return EXIT_USAGE
         suite = load_suite(gold)
         if suite is None:
             return EXIT_UNAVAILABLE
@@ -626,8 +828,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     _write_run(results_dir, args.name, loaded.documents, results)
     if suite is None:
         _print_per_document(evaluation)
-    if args.leaderboard_rebuild or args.with_baselines:
-        _rebuild_leaderboard(gold, args)
+    board_gold = (
+        _default_gold(args, gold) if args.leaderboard_rebuild or args.with_baselines else None
+    )
+    if board_gold is not None:
+        _rebuild_leaderboard(board_gold, args)
     if loaded.errors:
         print(
             f"troopbench score: {len(loaded.errors)} problem(s) in {args.predictions}; "
@@ -700,8 +905,16 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
-    if only is not None:
-        # a filtered view is printed, never written over the committed leaderboard
+    if only is not None or not gold.corpus.is_default:
+        # a filtered view, or another corpus's board, is printed, never written over
+        # the committed leaderboard (whose Transfer section holds the other corpora)
+        if args.check and not gold.corpus.is_default:
+            print(
+                "troopbench leaderboard: --check checks LEADERBOARD.md (troopbench's corpus, "
+                "with the Transfer section); drop --corpus",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         sys.stdout.write(_leaderboard_files(gold, args, only)[0][args.leaderboard])
         return EXIT_OK
     if not args.check:
@@ -754,6 +967,9 @@ def _suite_dirs(args: argparse.Namespace) -> list[tuple[str, Path]]:
     """(suite part, results folder) for each part of ``--suite``."""
     from benchmark.variants.results import contrast_dir
 
+    corpus = getattr(args, "corpus", None)
+    if corpus not in (None, "troopbench"):  # another corpus: its own folder, no contrast suite
+        return [(str(corpus), args.results / Path(str(corpus)).name)]
     parts = {"original": args.results, "contrast": contrast_dir(args.results)}
     return [(p, d) for p, d in parts.items() if args.suite in (p, "all")]
 
@@ -875,6 +1091,7 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
         str(signature["version"]),  # type: ignore[index]
         str(signature["gold_hash"]),  # type: ignore[index]
         tuple(scored.items()),
+        str(signature.get("corpus", "troopbench")),  # type: ignore[attr-defined]
     ).line()
     print(f"signature: {line}")
     return EXIT_OK
@@ -888,10 +1105,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     if gold is None:
         return EXIT_INVALID
     registries = None
+    args.results = _corpus_results(args.results, gold)
     if args.suite == "contrast":
         from benchmark.variants.cli import load_suite
         from benchmark.variants.results import contrast_dir
 
+        if not gold.corpus.is_default:
+            print("troopbench report: the contrast suite is troopbench's own", file=sys.stderr)
+            return EXIT_USAGE
         suite = load_suite(gold)
         if suite is None:
             return EXIT_UNAVAILABLE
@@ -936,6 +1157,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from benchmark.agreement import agreement_rows, compare, span_agreement_rows
     from benchmark.gold import GoldError, load_gold
 
+    if args.corpus not in (None, "troopbench"):
+        print(
+            "troopbench agreement: the annotation passes are troopbench's own corpus's",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         a = load_gold(args.pass_a, args.seeds)
         b = load_gold(args.pass_b, args.seeds)
@@ -971,6 +1198,72 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_timeml(args: argparse.Namespace) -> int:
+    from benchmark.corpora import CorpusNotFound, import_corpus, load_corpus
+
+    if not args.directory.is_dir():
+        print(f"troopbench import: no folder {args.directory}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out.exists() and any(args.out.iterdir()):
+        print(f"troopbench import: {args.out} exists and is not empty", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        gold = load_gold_or_report(argparse.Namespace(corpus=args.directory, gold=None, seeds=None))
+        if gold is None:
+            return EXIT_INVALID
+        info = import_corpus(gold, args.out, args.name)
+        load_corpus(args.out)  # what was written loads, and says so
+    except (ValueError, CorpusNotFound) as exc:
+        print(f"troopbench import: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    n = sum(len(d.timexes) for d in gold)
+    print(
+        f"imported {len(gold.documents)} documents, {n} timexes as corpus {info.name!r} "
+        f"into {args.out} (gold hash {gold.short_hash}); use it with --corpus {args.out}"
+    )
+    return EXIT_OK
+
+
+def cmd_export_timeml(args: argparse.Namespace) -> int:
+    from benchmark.corpora import export_timeml, prediction_tags
+
+    gold = _load_gold(args)
+    if gold is None:
+        return EXIT_INVALID
+    if "timexes" not in gold.layers:
+        print(f"troopbench export: {gold.corpus.name} does not annotate timexes", file=sys.stderr)
+        return EXIT_USAGE
+    tags = None
+    if args.predictions is not None:
+        from benchmark.predictions import load_predictions
+
+        if not args.predictions.is_file():
+            print(f"troopbench export: no such file: {args.predictions}", file=sys.stderr)
+            return EXIT_USAGE
+        texts = {doc_id: d.document.text for doc_id, d in gold.documents.items()}
+        loaded = load_predictions(args.predictions, texts)
+        _print_errors(loaded.errors)
+        tags, left_out = prediction_tags(loaded.documents)
+        for line in left_out:
+            print(f"  left out: {line}", file=sys.stderr)
+        if left_out:
+            print(
+                f"troopbench export: {len(left_out)} predicted timex(es) cannot be written as "
+                "TimeML (listed above); the official toolkit counts them as not predicted",
+                file=sys.stderr,
+            )
+    written = export_timeml(gold, args.out, tags, nbsp_to_space=args.nbsp_to_space)
+    what = f"predictions of {args.predictions}" if tags is not None else "gold"
+    nbsp = sum(d.document.text.count("\u00a0") for d in gold)
+    print(f"wrote {len(written)} TimeML files ({what}, corpus {gold.corpus.name}) to {args.out}")
+    if nbsp and not args.nbsp_to_space:
+        print(
+            f"note: the texts hold {nbsp} no-break space(s) (U+00A0), on which the TempEval-3 "
+            "toolkit's normaliser aborts; --nbsp-to-space writes each as a space (no offset moves)"
+        )
+    return EXIT_OK
+
+
 def cmd_hub_export(args: argparse.Namespace) -> int:
     from benchmark.hub import export_command
 
@@ -1001,6 +1294,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the gold annotations; list every problem")
     _gold_args(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("corpora", help="list the bundled corpora, their layers and licences")
+    p.set_defaults(func=cmd_corpora)
 
     p = sub.add_parser("systems", help="list registered systems and whether they load here")
     p.set_defaults(func=cmd_systems)
@@ -1159,6 +1455,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="system name (reads results/B.json)")
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder")
     _suite_arg(p, "original")
+    p.add_argument(
+        "--corpus",
+        default=None,
+        metavar="NAME",
+        help="compare their results on this corpus (results/NAME/; default: troopbench's)",
+    )
     _stats_args(p)
     p.set_defaults(func=cmd_compare)
 
@@ -1198,6 +1500,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _gold_args(p)
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser("import", help="read a foreign corpus into a troopbench corpus folder")
+    imp = p.add_subparsers(dest="import_command", required=True, metavar="FORMAT")
+    q = imp.add_parser("timeml", help="a folder of TimeML .tml files (TIMEX3, DCT, title)")
+    q.add_argument("directory", type=Path, metavar="DIR", help="folder of .tml files")
+    q.add_argument("--out", type=Path, required=True, metavar="CORPUS_DIR", help="new folder")
+    q.add_argument("--name", default=None, help="corpus name (default: the folder's name)")
+    q.set_defaults(func=cmd_import_timeml)
+
+    p = sub.add_parser(
+        "export", help="write a corpus's gold or a predictions file in another format"
+    )
+    exp = p.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
+    q = exp.add_parser(
+        "timeml", help="TimeML files the official TempEval-3 toolkit accepts, one per document"
+    )
+    q.add_argument("out", type=Path, metavar="OUT_DIR")
+    q.add_argument(
+        "--predictions",
+        type=Path,
+        default=None,
+        metavar="PREDICTIONS.jsonl",
+        help="write these predicted timexes instead of the gold (e.g. "
+        "results/te3-platinum/heideltime.predictions.jsonl)",
+    )
+    q.add_argument(
+        "--nbsp-to-space",
+        action="store_true",
+        help="write each no-break space (U+00A0) as a space, one character for one (no offset "
+        "moves): the TempEval-3 toolkit's normaliser aborts on it",
+    )
+    _gold_args(q)
+    q.set_defaults(func=cmd_export_timeml)
 
     p = sub.add_parser("hub", help="export the dataset for the Hugging Face Hub, or publish it")
     hub = p.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")

@@ -22,11 +22,18 @@ EXIT_INTERRUPTED = 130
 
 
 def load_gold_or_report(args: argparse.Namespace) -> Gold | None:
-    """The gold named by ``--gold``/``--seeds``; on problems, print them all and return None."""
-    from benchmark.gold import GoldError, load_gold
+    """The gold of ``--corpus`` (default troopbench's, whose folders ``--gold``/``--seeds``
+    may replace); on problems, print them all and return None."""
+    from benchmark.corpora import CorpusNotFound, load_corpus
+    from benchmark.gold import GoldError
 
     try:
-        return load_gold(args.gold, args.seeds)
+        return load_corpus(
+            getattr(args, "corpus", None), getattr(args, "gold", None), getattr(args, "seeds", None)
+        )
+    except CorpusNotFound as exc:
+        print(f"troopbench: {exc}", file=sys.stderr)
+        return None
     except GoldError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

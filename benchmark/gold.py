@@ -1,15 +1,22 @@
-"""Loading and validating the gold annotations.
+"""Loading and validating the gold annotations of a corpus.
 
 :func:`validate_gold` checks a gold folder against the gold JSON Schema and
 against everything a schema cannot express, and returns *every* problem it
 finds as a :class:`Problem` (``file: json-pointer: what is wrong``).
 :func:`load_gold` returns the typed :class:`Gold` or raises
 :class:`GoldError` carrying that list.
+
+What is checked depends on the corpus (:class:`benchmark.corpus.CorpusInfo`):
+every corpus's gold must give exactly the layers the corpus annotates, spans
+that match the text and TIMEX3 values of the grammar; troopbench's own corpus
+(``strict``) also requires its doc id form, an entity registry, dct evidence
+spans and a title that is a line of the text. :func:`check_documents` and
+:func:`assemble_gold` do the same for documents read from other formats
+(:mod:`benchmark.corpora`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -22,14 +29,18 @@ from typing import Any
 
 from benchmark.aliases import AliasIndex, normalize_name
 from benchmark.corpus import (
+    TROOPBENCH,
+    CorpusInfo,
     Document,
     Evidence,
     default_gold_dir,
     default_seeds_dir,
+    parse_dct,
     read_seed,
     seed_paths,
 )
 from benchmark.inputs import InputError, read_json_file
+from benchmark.layers import LAYERS
 from benchmark.layers.entities import EntityMention
 from benchmark.layers.stances import Stance
 from benchmark.layers.timexes import Timex, is_timex3_value
@@ -128,11 +139,18 @@ class GoldDocument:
 
 @dataclass(frozen=True)
 class Gold:
-    """The whole gold: registry, documents in doc_id order, and its hash."""
+    """The whole gold of a corpus: registry, documents in doc_id order, its hash,
+    and the corpus (which layers it annotates, where it comes from)."""
 
     registry: Registry
     documents: Mapping[str, GoldDocument]
     sha256: str
+    corpus: CorpusInfo = TROOPBENCH
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The layers this gold annotates (the others are "not annotated")."""
+        return self.corpus.layers
 
     @property
     def short_hash(self) -> str:
@@ -156,6 +174,11 @@ def _read_json(path: Path, problems: list[Problem]) -> Any:
     except OSError as exc:
         problems.append(Problem(path.name, "", f"cannot be read: {exc.strerror}"))
     return None
+
+
+def read_json_or_record(path: Path, problems: list[Problem]) -> Any:
+    """A JSON input file's data, or None with its problem appended to ``problems``."""
+    return _read_json(path, problems)
 
 
 SUMS_FILE = "SHA256SUMS"
@@ -294,7 +317,7 @@ def _registry_problems(file: str, data: Mapping[str, Any]) -> list[Problem]:
                     )
                 )
             owners.setdefault(key, entry["id"])
-    ids = {entry["id"] for entry in data["entities"]}
+    ids = {entry["id"] for entry in data.get("entities", ())}
     declared: dict[tuple[str, str], str] = {}
     for i, m in enumerate(data.get("metonyms", ())):
         pointer = f"/metonyms/{i}"
@@ -320,12 +343,67 @@ def _registry_problems(file: str, data: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+#: The doc id form of troopbench's own corpus (a contrast variant adds ``~kind~n``).
+STRICT_DOC_ID = re.compile(r"[0-9]{3}_[0-9a-f]{16}(?:~[a-z]+~[0-9]+)?")
+
+
+def _corpus_problems(
+    file: str, data: Mapping[str, Any], text: str, corpus: CorpusInfo
+) -> list[Problem]:
+    """The layers a document gives against those its corpus annotates, and the
+    troopbench corpus's own stricter checks."""
+    problems: list[Problem] = []
+    for layer in LAYERS:
+        if layer in corpus.layers and layer not in data:
+            problems.append(
+                Problem(
+                    file,
+                    f"/{layer}",
+                    f"missing: corpus {corpus.name!r} annotates {layer} (an "
+                    "empty list says a document has none)",
+                )
+            )
+        elif layer not in corpus.layers and layer in data:
+            problems.append(
+                Problem(
+                    file,
+                    f"/{layer}",
+                    f"corpus {corpus.name!r} does not annotate {layer}; leave the key out "
+                    "(a layer that is not annotated is never scored as zero)",
+                )
+            )
+    if not corpus.strict:
+        return problems
+    if not STRICT_DOC_ID.fullmatch(data["doc_id"]):
+        problems.append(
+            Problem(
+                file, "/doc_id", f"doc_id {data['doc_id']!r} is not of the form NNN_<16 hex digits>"
+            )
+        )
+    if data["title"] not in text.split("\n"):
+        problems.append(
+            Problem(file, "/title", f"title {data['title']!r} is not a line of the article")
+        )
+    if "T" in data["dct"]:
+        problems.append(Problem(file, "/dct", f"{data['dct']!r}: this corpus's dct is a date"))
+    if data["dct_certainty"] not in ("stated", "inferred"):
+        problems.append(
+            Problem(file, "/dct_certainty", f"{data['dct_certainty']!r} is not stated or inferred")
+        )
+    if not data.get("dct_evidence"):
+        problems.append(
+            Problem(file, "/dct_evidence", "at least one span must say what the dct rests on")
+        )
+    return problems
+
+
 def _document_problems(
     file: str,
     data: Mapping[str, Any],
     doc_id: str,
     text: str,
     registry: Mapping[str, Mapping[str, Any]],
+    corpus: CorpusInfo = TROOPBENCH,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if data["doc_id"] != doc_id:
@@ -336,18 +414,17 @@ def _document_problems(
                 f"doc_id {data['doc_id']!r} does not match the file name {doc_id!r}",
             )
         )
-    if data["title"] not in text.split("\n"):
-        problems.append(
-            Problem(file, "/title", f"title {data['title']!r} is not a line of the article")
-        )
+    problems += _corpus_problems(file, data, text, corpus)
     try:
-        dt.date.fromisoformat(data["dct"])
+        parse_dct(data["dct"])
     except ValueError:
-        problems.append(Problem(file, "/dct", f"{data['dct']!r} is not a calendar date"))
-    for i, ev in enumerate(data["dct_evidence"]):
+        problems.append(
+            Problem(file, "/dct", f"{data['dct']!r} is not a calendar date (with a time of day)")
+        )
+    for i, ev in enumerate(data.get("dct_evidence", ())):
         problems += _check_span(file, f"/dct_evidence/{i}", ev, text)
 
-    for i, m in enumerate(data["entities"]):
+    for i, m in enumerate(data.get("entities", ())):
         pointer = f"/entities/{i}"
         problems += _check_span(file, pointer, m, text)
         entry = registry.get(m["entity"])
@@ -376,17 +453,17 @@ def _document_problems(
                     f"{m['text']!r} is not among the registry aliases of {m['entity']!r}",
                 )
             )
-    problems += _check_flat(file, "entities", data["entities"])
+    problems += _check_flat(file, "entities", data.get("entities", ()))
 
-    for i, t in enumerate(data["timexes"]):
+    for i, t in enumerate(data.get("timexes", ())):
         problems += _check_span(file, f"/timexes/{i}", t, text)
         if not is_timex3_value(t["value"]):
             problems.append(
                 Problem(file, f"/timexes/{i}/value", f"{t['value']!r} is not a TIMEX3 value")
             )
-    problems += _check_flat(file, "timexes", data["timexes"])
+    problems += _check_flat(file, "timexes", data.get("timexes", ()))
 
-    for i, c in enumerate(data["troop_counts"]):
+    for i, c in enumerate(data.get("troop_counts", ())):
         pointer = f"/troop_counts/{i}"
         problems += _check_span(file, pointer, c, text)
         digits = _NUMBER.search(c["text"])
@@ -405,7 +482,7 @@ def _document_problems(
                 )
 
     holders: dict[str, int] = {}
-    for i, s in enumerate(data["stances"]):
+    for i, s in enumerate(data.get("stances", ())):
         pointer = f"/stances/{i}"
         if s["holder"] not in registry:
             problems.append(
@@ -436,8 +513,57 @@ def _canonical(data: Any) -> bytes:
     )
 
 
+#: Layers whose items name registry ids: a corpus annotating one needs a registry.
+REGISTRY_LAYERS = ("entities", "troop_counts", "stances")
+
+
+def needs_registry(corpus: CorpusInfo) -> bool:
+    """Whether ``corpus`` must have an entity registry (troopbench's always does)."""
+    return corpus.strict or any(layer in corpus.layers for layer in REGISTRY_LAYERS)
+
+
+def check_registry(
+    file: str, registry_data: Any, problems: list[Problem]
+) -> Mapping[str, Any] | None:
+    """A registry's data if it is valid against the schema (its problems recorded), else None."""
+    schema = _schema_problems(file, registry_data, "registry")
+    problems += schema or _registry_problems(file, registry_data)
+    return None if schema else registry_data
+
+
+def check_documents(
+    corpus: CorpusInfo,
+    registry_data: Mapping[str, Any] | None,
+    raw: Mapping[str, tuple[str, Any]],
+    texts: Mapping[str, str],
+    registry_file: str = REGISTRY_FILE,
+) -> tuple[list[Problem], dict[str, Any]]:
+    """Problems of the documents ``raw`` (doc id → (file name, parsed JSON)) against
+    their ``texts`` and the registry, for ``corpus``; and the documents that are
+    valid (doc id → data). ``registry_data`` None: no registry (or a broken one,
+    already reported when the corpus needs it)."""
+    problems: list[Problem] = []
+    docs: dict[str, Any] = {}
+    registry_map = {e["id"]: e for e in registry_data["entities"]} if registry_data else {}
+    for doc_id, (file, data) in raw.items():
+        schema = _schema_problems(file, data, "document")
+        if schema:
+            problems += schema
+            continue
+        if registry_data is None and needs_registry(corpus):
+            continue  # registry problems already reported; ids cannot be checked
+        problems += _document_problems(file, data, doc_id, texts[doc_id], registry_map, corpus)
+        docs[doc_id] = data
+    for i, m in enumerate(registry_data.get("metonyms", ()) if registry_data else ()):
+        if m["doc_id"] not in texts:
+            problems.append(
+                Problem(registry_file, f"/metonyms/{i}/doc_id", f"no document {m['doc_id']!r}")
+            )
+    return problems, docs
+
+
 def _collect(
-    gold_dir: Path, seeds_dir: Path
+    gold_dir: Path, seeds_dir: Path, corpus: CorpusInfo = TROOPBENCH
 ) -> tuple[list[Problem], Any, dict[str, Any], dict[str, str]]:
     problems: list[Problem] = []
     seeds = seed_paths(seeds_dir)
@@ -447,16 +573,14 @@ def _collect(
     registry_path = gold_dir / REGISTRY_FILE
     registry_data = None
     if not registry_path.is_file():
-        problems.append(
-            Problem(REGISTRY_FILE, "", f"the entity registry is missing from {gold_dir}")
-        )
+        if needs_registry(corpus):
+            problems.append(
+                Problem(REGISTRY_FILE, "", f"the entity registry is missing from {gold_dir}")
+            )
     else:
         registry_data = _read_json(registry_path, problems)
         if registry_data is not None:
-            schema = _schema_problems(REGISTRY_FILE, registry_data, "registry")
-            problems += schema or _registry_problems(REGISTRY_FILE, registry_data)
-            if schema:
-                registry_data = None
+            registry_data = check_registry(REGISTRY_FILE, registry_data, problems)
     doc_files = {p.stem: p for p in sorted(gold_dir.glob("*.json")) if p.name != REGISTRY_FILE}
     for doc_id in sorted(set(seeds) - set(doc_files)):
         problems.append(
@@ -467,32 +591,22 @@ def _collect(
             Problem(doc_files[doc_id].name, "", f"no seed article {doc_id}.txt for this gold file")
         )
     texts = {doc_id: read_seed(seeds[doc_id]) for doc_id in sorted(set(seeds) & set(doc_files))}
-    docs: dict[str, Any] = {}
-    registry_map = {e["id"]: e for e in registry_data["entities"]} if registry_data else {}
-    for doc_id, text in texts.items():
-        file = doc_files[doc_id].name
+    raw: dict[str, tuple[str, Any]] = {}
+    for doc_id in texts:
         data = _read_json(doc_files[doc_id], problems)
-        if data is None:
-            continue
-        schema = _schema_problems(file, data, "document")
-        if schema:
-            problems += schema
-            continue
-        if registry_data is None:
-            continue  # registry problems already reported; ids cannot be checked
-        problems += _document_problems(file, data, doc_id, text, registry_map)
-        docs[doc_id] = data
-    for i, m in enumerate(registry_data.get("metonyms", ()) if registry_data else ()):
-        if m["doc_id"] not in texts:
-            problems.append(
-                Problem(REGISTRY_FILE, f"/metonyms/{i}/doc_id", f"no document {m['doc_id']!r}")
-            )
-    return problems, registry_data, docs, texts
+        if data is not None:
+            raw[doc_id] = (doc_files[doc_id].name, data)
+    more, docs = check_documents(corpus, registry_data, raw, texts)
+    return problems + more, registry_data, docs, texts
 
 
-def validate_gold(gold_dir: Path | None = None, seeds_dir: Path | None = None) -> list[Problem]:
+def validate_gold(
+    gold_dir: Path | None = None, seeds_dir: Path | None = None, corpus: CorpusInfo = TROOPBENCH
+) -> list[Problem]:
     """Every problem in a gold folder (empty when it is valid)."""
-    problems, *_ = _collect(gold_dir or default_gold_dir(), seeds_dir or default_seeds_dir())
+    problems, *_ = _collect(
+        gold_dir or default_gold_dir(), seeds_dir or default_seeds_dir(), corpus
+    )
     return problems
 
 
@@ -501,25 +615,30 @@ def _span(d: Mapping[str, Any]) -> Span:
 
 
 def _build_document(doc_id: str, text: str, data: Mapping[str, Any]) -> GoldDocument:
+    dct, dct_time = parse_dct(data["dct"])
     document = Document(
         doc_id=doc_id,
         text=text,
         title=data["title"],
-        dct=dt.date.fromisoformat(data["dct"]),
+        dct=dct,
         dct_certainty=data["dct_certainty"],
-        dct_evidence=tuple(Evidence(_span(e), e["note"]) for e in data["dct_evidence"]),
+        dct_evidence=tuple(Evidence(_span(e), e["note"]) for e in data.get("dct_evidence", ())),
+        dct_time=dct_time,
     )
     return GoldDocument(
         document=document,
         entities=tuple(
             sorted(
-                (EntityMention(_span(m), m["type"], m["entity"]) for m in data["entities"]),
+                (EntityMention(_span(m), m["type"], m["entity"]) for m in data.get("entities", ())),
                 key=lambda m: (m.span.start, m.span.end),
             )
         ),
         timexes=tuple(
             sorted(
-                (Timex(_span(t), t["type"], t["value"], t.get("mod")) for t in data["timexes"]),
+                (
+                    Timex(_span(t), t["type"], t["value"], t.get("mod"))
+                    for t in data.get("timexes", ())
+                ),
                 key=lambda t: (t.span.start, t.span.end),
             )
         ),
@@ -529,7 +648,7 @@ def _build_document(doc_id: str, text: str, data: Mapping[str, Any]) -> GoldDocu
                     TroopCount(
                         _span(c), c["value"], c["qualifier"], c["force"], c["location"], c["time"]
                     )
-                    for c in data["troop_counts"]
+                    for c in data.get("troop_counts", ())
                 ),
                 key=lambda c: (c.span.start, c.span.end),
             )
@@ -541,41 +660,43 @@ def _build_document(doc_id: str, text: str, data: Mapping[str, Any]) -> GoldDocu
                 s["label"],
                 tuple(_span(e) for e in s["evidence"]),
             )
-            for s in data["stances"]
+            for s in data.get("stances", ())
         ),
     )
 
 
-def load_gold(gold_dir: Path | str | None = None, seeds_dir: Path | str | None = None) -> Gold:
-    """Load and validate a gold folder; raise :class:`GoldError` if anything is wrong.
+def assemble_gold(
+    corpus: CorpusInfo,
+    registry_data: Mapping[str, Any] | None,
+    docs: Mapping[str, Any],
+    texts: Mapping[str, str],
+) -> Gold:
+    """The typed :class:`Gold` of checked documents (see :func:`check_documents`).
 
-    With no arguments, loads troopbench's own gold (from the checkout, or the
-    copy shipped inside the installed package).
+    Its hash covers the canonical JSON of the registry (when there is one) and
+    of every document, and every text; for troopbench's corpus it is the gold
+    hash of every earlier release.
     """
-    gdir = Path(gold_dir) if gold_dir is not None else default_gold_dir()
-    sdir = Path(seeds_dir) if seeds_dir is not None else default_seeds_dir()
-    problems, registry_data, docs, texts = _collect(gdir, sdir)
-    if problems:
-        raise GoldError(problems)
     registry = Registry(
         {
             e["id"]: RegistryEntry(e["id"], e["name"], e["type"], tuple(e["aliases"]))
-            for e in sorted(registry_data["entities"], key=lambda e: e["id"])
+            for e in sorted((registry_data or {}).get("entities", ()), key=lambda e: e["id"])
         },
         tuple(
             Metonym(m["doc_id"], m["name"], m["entity"], m["note"])
-            for m in registry_data.get("metonyms", ())
+            for m in (registry_data or {}).get("metonyms", ())
         ),
     )
     documents = {
         doc_id: _build_document(doc_id, texts[doc_id], docs[doc_id]) for doc_id in sorted(docs)
     }
-    return Gold(registry, documents, _digest(registry_data, docs, texts))
+    return Gold(registry, documents, _digest(registry_data, docs, texts), corpus)
 
 
 def _digest(registry_data: Any, docs: Mapping[str, Any], texts: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
-    digest.update(_canonical(registry_data))
+    if registry_data is not None:
+        digest.update(_canonical(registry_data))
     for doc_id in sorted(docs):
         digest.update(_canonical(docs[doc_id]))
         digest.update(hashlib.sha256(texts[doc_id].encode("utf-8")).digest())
@@ -594,3 +715,22 @@ def gold_hash_unchecked(gold_dir: Path | None = None, seeds_dir: Path | None = N
     registry_data = json.loads((gdir / REGISTRY_FILE).read_text(encoding="utf-8"))
     docs = {d: json.loads(doc_files[d].read_text(encoding="utf-8")) for d in both}
     return _digest(registry_data, docs, {d: read_seed(seeds[d]) for d in both})
+
+
+def load_gold(
+    gold_dir: Path | str | None = None,
+    seeds_dir: Path | str | None = None,
+    corpus: CorpusInfo = TROOPBENCH,
+) -> Gold:
+    """Load and validate a gold folder; raise :class:`GoldError` if anything is wrong.
+
+    With no arguments, loads troopbench's own gold (from the checkout, or the
+    copy shipped inside the installed package). Other corpora:
+    :func:`benchmark.corpora.load_corpus`.
+    """
+    gdir = Path(gold_dir) if gold_dir is not None else default_gold_dir()
+    sdir = Path(seeds_dir) if seeds_dir is not None else default_seeds_dir()
+    problems, registry_data, docs, texts = _collect(gdir, sdir, corpus)
+    if problems:
+        raise GoldError(problems)
+    return assemble_gold(corpus, registry_data, docs, texts)

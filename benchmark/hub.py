@@ -96,11 +96,13 @@ def data_path(config: str) -> str:
 
 
 def dct_certainties() -> tuple[str, ...]:
-    """The ``dct_certainty`` labels, read from the gold JSON Schema."""
+    """The ``dct_certainty`` labels of troopbench's articles, read from the gold JSON
+    Schema (``metadata``, a dct given outside the text as TimeML's is, never occurs
+    there)."""
     from benchmark.schemas import load_schema
 
     enum = load_schema("gold")["$defs"]["document"]["properties"]["dct_certainty"]["enum"]
-    return tuple(enum)
+    return tuple(x for x in enum if x != "metadata")
 
 
 # ---------------------------------------------------------------- features
@@ -550,6 +552,11 @@ def _configurations_section(present: Sequence[str]) -> str:
         for c in CONFIGS
         if c in present
     ]
+    rows += [
+        [f"`{c}`", f"`{data_path(c)}`", 'another corpus (see "Other corpora")']
+        for c in present
+        if c not in CONFIGS
+    ]
     text = _table(["configuration", "file", "content"], rows)
     missing = [c for c in CONFIGS if c not in present]
     if missing:
@@ -684,6 +691,69 @@ and evaluation only. See [`{LICENSE_FILE}`]({LICENSE_FILE}).
 """
 
 
+def corpus_features(gold: Gold) -> Features:
+    """The features of another corpus's configuration: one row per document, with the
+    layers that corpus annotates (timexes, and entities once they are annotated)."""
+    from datasets import Features, List, Value
+
+    fields: dict[str, Any] = {
+        "doc_id": Value("string"),
+        "title": Value("string"),
+        "dct": Value("string"),  # ISO date (a time of day when the corpus gives one)
+        "text": Value("string"),
+    }
+    if "entities" in gold.layers:
+        fields["entities"] = List(_entity_fields())
+    if "timexes" in gold.layers:
+        fields["timexes"] = List(_timex_fields())
+    return Features(fields)
+
+
+def corpus_rows(gold: Gold) -> list[dict[str, Any]]:
+    """One row per document of another corpus (see :func:`corpus_features`)."""
+    rows = []
+    for doc in gold:
+        d = doc.document
+        row: dict[str, Any] = {
+            "doc_id": d.doc_id,
+            "title": d.title,
+            "dct": d.dct_value,
+            "text": d.text,
+        }
+        if "entities" in gold.layers:
+            row["entities"] = [_item_row("entities", m) for m in doc.entities]
+        if "timexes" in gold.layers:
+            row["timexes"] = [_item_row("timexes", t) for t in doc.timexes]
+        rows.append(row)
+    return rows
+
+
+def corpora_section(corpora: Sequence[Gold]) -> str:
+    """The card's section on the other corpora's configurations: provenance, licence, citation."""
+    if not corpora:
+        return ""
+    parts = ["## Other corpora", ""]
+    for gold in corpora:
+        c = gold.corpus
+        layers = ", ".join(c.layers) + (f" (pending: {', '.join(c.pending)})" if c.pending else "")
+        parts += [
+            f"### `{c.name}`",
+            "",
+            f"{c.title}. Configuration `{c.name}` (`{data_path(c.name)}`): one row per "
+            f"document ({len(gold.documents)}), with its text, title, dct and the layers the "
+            f"corpus annotates: {layers}. Gold version `{gold.sha256}`. It is used to measure "
+            "transfer: each system's score on news it was never developed on (the Transfer "
+            "section of the leaderboard).",
+            "",
+            f"- Source: {c.source}",
+            f"- Licence: {c.licence}. This licence, not troopbench's, covers this "
+            "configuration; redistribute it with the notice and the citation below.",
+            f"- Citation: {c.citation}",
+            "",
+        ]
+    return "\n".join(parts)
+
+
 def dataset_card(
     gold: Gold,
     infos: Sequence[ConfigInfo],
@@ -691,6 +761,7 @@ def dataset_card(
     repo_id: str = DEFAULT_REPO_ID,
     results_dir: Path | None = None,
     gold_readme: Path | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> str:
     """The whole ``README.md`` of the Hub repository."""
     present = [info.name for info in infos]
@@ -702,6 +773,9 @@ def dataset_card(
         leaderboard_section(gold, results_dir),
     )
     contrast = contrast_card_section(gold, "contrast" in present).replace("{repo_id}", repo_id)
+    others = corpora_section(corpora)
+    if others:
+        contrast = contrast.rstrip("\n") + "\n\n" + others
     body = body.replace("\n## Leaderboard\n", "\n" + contrast + "\n## Leaderboard\n", 1)
     return f"---\n{_card_metadata(infos)}\n---\n\n{body}"
 
@@ -716,8 +790,11 @@ def export(
     *,
     repo_id: str = DEFAULT_REPO_ID,
     gold_readme: Path | str | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> list[Path]:
-    """Write the Hub repository folder for ``gold`` into ``directory``.
+    """Write the Hub repository folder for ``gold`` into ``directory``; each of ``corpora``
+    (other corpora, such as te3-platinum) becomes one more configuration, named after it,
+    with its licence and citation in the card.
 
     Returns the files written: ``README.md``, ``LICENSE.md`` and one Parquet
     file per configuration, in that order. A layer with no item anywhere in
@@ -732,15 +809,25 @@ def export(
     with _quiet_datasets():
         # ``datasets`` cannot load an empty split, so an empty layer gets no configuration.
         infos = [_write_config(out, c, rows[c], features[c]) for c in CONFIGS if rows[c]]
+        infos += [
+            _write_config(out, o.corpus.name, corpus_rows(o), corpus_features(o)) for o in corpora
+        ]
     card = dataset_card(
         gold,
         infos,
         repo_id=repo_id,
         results_dir=Path(results_dir) if results_dir is not None else None,
         gold_readme=Path(gold_readme) if gold_readme is not None else None,
+        corpora=corpora,
     )
+    licence = LICENSE_TEXT
+    for o in corpora:
+        licence += (
+            f"\nThe configuration `{o.corpus.name}` is not troopbench's: {o.corpus.licence}. "
+            f"Cite: {o.corpus.citation}\n"
+        )
     (out / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
-    (out / LICENSE_FILE).write_text(LICENSE_TEXT, encoding="utf-8", newline="\n")
+    (out / LICENSE_FILE).write_text(licence, encoding="utf-8", newline="\n")
     return [out / CARD_FILE, out / LICENSE_FILE, *(out / data_path(i.name) for i in infos)]
 
 
@@ -771,10 +858,13 @@ def build_export(
     repo_id: str = DEFAULT_REPO_ID,
     results_dir: Path | None = None,
     gold_readme: Path | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> list[ExportedFile]:
     """Export into a temporary folder and return the files in memory."""
     with tempfile.TemporaryDirectory(prefix="troopbench-hub-") as tmp:
-        paths = export(tmp, gold, results_dir, repo_id=repo_id, gold_readme=gold_readme)
+        paths = export(
+            tmp, gold, results_dir, repo_id=repo_id, gold_readme=gold_readme, corpora=corpora
+        )
         return exported_files(Path(tmp), paths)
 
 
@@ -836,8 +926,10 @@ def push(
     api: Any = None,
     results_dir: Path | None = None,
     gold_readme: Path | None = None,
+    corpora: Sequence[Gold] = (),
 ) -> Any:
-    """Publish the export of ``gold`` to the dataset repository ``repo_id``.
+    """Publish the export of ``gold`` (and ``corpora`` as configurations) to the dataset
+    repository ``repo_id``.
 
     Creates the repository if needed (``exist_ok``), then adds every exported
     file in one commit on ``revision`` (default branch when ``None``).
@@ -849,7 +941,9 @@ def push(
 
     from benchmark import __version__
 
-    files = build_export(gold, repo_id=repo_id, results_dir=results_dir, gold_readme=gold_readme)
+    files = build_export(
+        gold, repo_id=repo_id, results_dir=results_dir, gold_readme=gold_readme, corpora=corpora
+    )
     hub = api if api is not None else HfApi(token=token)
     operations = [
         CommitOperationAdd(path_in_repo=f.path_in_repo, path_or_fileobj=f.content) for f in files
@@ -891,13 +985,22 @@ def export_command(args: argparse.Namespace) -> int:
     from benchmark.cliutil import EXIT_INVALID
     from benchmark.cliutil import load_gold_or_report as _load_gold
 
-    gold = _load_gold(args)
+    corpus = getattr(args, "corpus", None)
+    gold = _load_gold(argparse.Namespace(corpus=None, gold=args.gold, seeds=args.seeds))
     if gold is None:
+        return EXIT_INVALID
+    corpora = _other_corpora(corpus)
+    if corpora is None:
         return EXIT_INVALID
     directory: Path = args.directory
     try:
         paths = export(
-            directory, gold, args.results, repo_id=args.repo_id, gold_readme=_gold_readme(args)
+            directory,
+            gold,
+            args.results,
+            repo_id=args.repo_id,
+            gold_readme=_gold_readme(args),
+            corpora=corpora,
         )
     except OSError as exc:
         print(
@@ -908,6 +1011,24 @@ def export_command(args: argparse.Namespace) -> int:
     _print_files(exported_files(directory, paths))
     print(f"wrote {len(paths)} files to {directory} (gold {gold.short_hash})")
     return EXIT_OK
+
+
+def _other_corpora(corpus: str | None) -> list[Gold] | None:
+    """The other corpora a Hub export adds as configurations: every bundled one, or only
+    ``corpus`` (``--corpus``); None (said) when one does not load."""
+    from benchmark.cliutil import load_gold_or_report
+    from benchmark.corpora import bundled_names
+
+    names = list(bundled_names()[1:]) if corpus is None else [corpus]
+    out = []
+    for name in names:
+        if name == "troopbench":
+            continue
+        other = load_gold_or_report(argparse.Namespace(corpus=name, gold=None, seeds=None))
+        if other is None:
+            return None
+        out.append(other)
+    return out
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
@@ -968,10 +1089,17 @@ def push_command(args: argparse.Namespace) -> int:
     problem = _repo_id_problem(args.repo_id)
     if problem is not None:
         return _fail(f"invalid repository id {args.repo_id!r}: {problem}", EXIT_USAGE)
-    gold = _load_gold(args)
+    gold = _load_gold(argparse.Namespace(corpus=None, gold=args.gold, seeds=args.seeds))
     if gold is None:
         return EXIT_INVALID
-    options = {"results_dir": args.results, "gold_readme": _gold_readme(args)}
+    corpora = _other_corpora(getattr(args, "corpus", None))
+    if corpora is None:
+        return EXIT_INVALID
+    options = {
+        "results_dir": args.results,
+        "gold_readme": _gold_readme(args),
+        "corpora": corpora,
+    }
     if not args.dry_run:
         return _publish(args, gold, options)
     files = build_export(gold, repo_id=args.repo_id, **options)

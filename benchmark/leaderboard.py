@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 from tabulate import tabulate
 
+from benchmark.corpus import DEFAULT_CORPUS
 from benchmark.inputs import InputError, decode, loads
 from benchmark.layers import LAYERS
 from benchmark.plots import PRPoint, pr_plot_svg
@@ -219,7 +220,11 @@ STATS_FIELDS = frozenset(k for k, _ in DEFAULT_STATS.items()) - {"unit"}
 def scoring_signature(signature: Mapping[str, Any]) -> dict[str, str]:
     """The fields of a signature that must be equal for two results to be compared."""
     settings = signature.get("settings", {})
-    out = {"troopbench": str(signature.get("version")), "gold": str(signature.get("gold_hash"))}
+    out = {
+        "troopbench": str(signature.get("version")),
+        "corpus": str(signature.get("corpus", DEFAULT_CORPUS)),  # none named: troopbench's
+        "gold": str(signature.get("gold_hash")),
+    }
     if isinstance(settings, Mapping):
         out.update({str(k): str(v) for k, v in settings.items() if k not in STATS_FIELDS})
     return out
@@ -330,6 +335,7 @@ def load_results(
     units: Sequence[str] | None = None,
     reference: Mapping[str, Any] | None = None,
     baselines: Path | None = None,
+    corpus: str = DEFAULT_CORPUS,
 ) -> LoadedResults:
     """Read every ``*.json`` in ``results_dir``; sort out incomparable and broken ones.
 
@@ -341,7 +347,7 @@ def load_results(
     whose systems are added unless ``results_dir`` has a file of that name.
     """
     if reference is None:
-        reference = current_signature(gold_hash).to_dict()
+        reference = current_signature(gold_hash, corpus=corpus).to_dict()
     current: list[ResultEntry] = []
     stale: list[tuple[ResultEntry, str]] = []
     broken: list[tuple[str, str]] = []

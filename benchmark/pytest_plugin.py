@@ -101,6 +101,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="gold folder (default: the gold shipped with troopbench)",
     )
     group.addoption(
+        "--troopbench-corpus",
+        metavar="NAME|DIR",
+        default=None,
+        help="the corpus to score on: troopbench (default), a bundled corpus such as "
+        "te3-platinum, a folder of .tml files or a corpus folder; layers it does not annotate "
+        "are not scored",
+    )
+    group.addoption(
         "--troopbench-seeds",
         metavar="DIR",
         default=None,
@@ -147,7 +155,9 @@ class Options:
         system_options: dict[str, str] | None = None,
         suite: str = "original",
         scope: str = "corpus",
+        corpus: str | None = None,
     ) -> None:
+        self.corpus = corpus
         self.suite = suite
         self.scope = scope
         self.system = system
@@ -255,6 +265,7 @@ def read_options(config: pytest.Config) -> Options:
         system_options,
         suite,
         scope,
+        config.getoption("troopbench_corpus", None),
     )
 
 
@@ -275,11 +286,14 @@ def _system_options(config: pytest.Config, system: str | None) -> dict[str, str]
 # ------------------------------------------------------------------ the session's run
 
 
-def _load_gold(gold_dir: Path | None, seeds_dir: Path | None) -> Gold:
-    from benchmark.gold import GoldError, load_gold
+def _load_gold(gold_dir: Path | None, seeds_dir: Path | None, corpus: str | None = None) -> Gold:
+    from benchmark.corpora import CorpusNotFound, load_corpus
+    from benchmark.gold import GoldError
 
     try:
-        return load_gold(gold_dir, seeds_dir)
+        return load_corpus(corpus, gold_dir, seeds_dir)
+    except CorpusNotFound as exc:
+        raise pytest.UsageError(f"--troopbench-corpus: {exc}") from None
     except GoldError as exc:
         shown = "\n".join(f"  {p}" for p in exc.problems[:10])
         more = f"\n  … and {len(exc.problems) - 10} more" if len(exc.problems) > 10 else ""
@@ -337,7 +351,7 @@ class TroopbenchRun:
     def __init__(self, config: pytest.Config, options: Options) -> None:
         self.config = config
         self.options = options
-        self.gold = _load_gold(options.gold_dir, options.seeds_dir)
+        self.gold = _load_gold(options.gold_dir, options.seeds_dir, options.corpus)
         self.registries = _suite_registries(self, options.suite)
         self.supervisor: Supervisor | None = None
         self.loaded: PredictionsFile | None = None
@@ -507,7 +521,9 @@ def troopbench(pytestconfig: pytest.Config) -> TroopbenchFixture:
     scores a predictions JSONL file.
     """
     options = pytestconfig.stash.get(_OPTIONS, None) or Options()
-    return TroopbenchFixture(options.gold_dir, options.seeds_dir, options.timeout, options.suite)
+    return TroopbenchFixture(
+        options.gold_dir, options.seeds_dir, options.timeout, options.suite, options.corpus
+    )
 
 
 # ------------------------------------------------------------------ the fixture's object
@@ -525,17 +541,31 @@ class TroopbenchFixture:
         seeds_dir: Path | None = None,
         timeout: float | None = None,
         suite: str = "original",
+        corpus: str | None = None,
     ) -> None:
         self.gold_dir = gold_dir
         self.seeds_dir = seeds_dir
         self.timeout = timeout
         self.suite = suite
-        self._golds: dict[tuple[Path | None, Path | None], Gold] = {}
+        self.corpus = corpus
+        self._golds: dict[tuple[Path | None, Path | None, str | None], Gold] = {}
 
-    def gold(self, gold_dir: Path | str | None = None, seeds_dir: Path | str | None = None) -> Gold:
-        """The gold to score against (default: the session's, else troopbench's own)."""
-        from benchmark.gold import load_gold
+    def gold(
+        self,
+        gold_dir: Path | str | None = None,
+        seeds_dir: Path | str | None = None,
+        corpus: str | None = None,
+    ) -> Gold:
+        """The gold to score against (default: the session's, else troopbench's own);
+        ``corpus``: another corpus by name or folder (default: ``--troopbench-corpus``)."""
+        from benchmark.corpora import load_corpus
 
+        if corpus is not None or (self.corpus is not None and gold_dir is None):
+            name = corpus or self.corpus
+            ckey = (None, None, name)
+            if ckey not in self._golds:
+                self._golds[ckey] = load_corpus(name)
+            return self._golds[ckey]
         gdir = Path(gold_dir).resolve() if gold_dir is not None else self.gold_dir
         if seeds_dir is not None:
             sdir: Path | None = Path(seeds_dir).resolve()
@@ -543,9 +573,9 @@ class TroopbenchFixture:
             sdir = _seeds_beside(gdir)
         else:
             sdir = self.seeds_dir
-        key = (gdir, sdir)
+        key = (gdir, sdir, None)
         if key not in self._golds:
-            self._golds[key] = load_gold(gdir, sdir)
+            self._golds[key] = load_corpus(None, gdir, sdir)
         return self._golds[key]
 
     def evaluate(
@@ -557,6 +587,7 @@ class TroopbenchFixture:
         timeout: float | None = None,
         options: dict[str, str] | None = None,
         suite: str | None = None,
+        corpus: str | None = None,
     ) -> Report:
         """Run ``system`` over the gold and score it.
 
@@ -572,7 +603,7 @@ class TroopbenchFixture:
         from benchmark.variants.suite import suite_gold
 
         extractor = _as_extractor(system, options)
-        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir, corpus), suite or self.suite)
         return evaluate_system(
             extractor, gold, timeout=timeout or self.timeout, registries=registries
         )
@@ -584,13 +615,15 @@ class TroopbenchFixture:
         gold_dir: Path | str | None = None,
         seeds_dir: Path | str | None = None,
         suite: str | None = None,
+        corpus: str | None = None,
     ) -> Report:
-        """Score a predictions JSONL file (see docs/formats.md); ``suite`` as
-        for :meth:`evaluate` (variant ids look like ``000_cfbd3f9e2e2eb4de~dates~3``)."""
+        """Score a predictions JSONL file (see docs/formats.md); ``suite`` and
+        ``corpus`` as for :meth:`evaluate` (variant ids look like
+        ``000_cfbd3f9e2e2eb4de~dates~3``)."""
         from benchmark.report import evaluate_predictions
         from benchmark.variants.suite import suite_gold
 
-        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir), suite or self.suite)
+        gold, registries = suite_gold(self.gold(gold_dir, seeds_dir, corpus), suite or self.suite)
         return evaluate_predictions(Path(path), gold, registries)
 
 

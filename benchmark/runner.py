@@ -59,7 +59,7 @@ from typing import Any, TextIO
 
 from benchmark.atomic import write_text_atomic
 from benchmark.cache import PredictionCache
-from benchmark.corpus import Document
+from benchmark.corpus import DEFAULT_CORPUS, Document
 from benchmark.gold import Gold
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError
@@ -112,11 +112,22 @@ class RunOutcome:
     mode: str = "serial"
     source: str = ""
     exposure: Exposure | None = None  # as the worker read it from the system
+    exposures: Mapping[str, Exposure] = field(default_factory=dict)  # per corpus, declared
     usage: Mapping[str, Usage] = field(default_factory=dict)
     exchanges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     options: Mapping[str, str] = field(default_factory=dict)
     #: doc_id → the whole traceback from the worker, for documents whose extract raised
     tracebacks: Mapping[str, str] = field(default_factory=dict)
+
+    def exposure_for(self, corpus: str) -> Exposure | None:
+        """The system's exposure to ``corpus``: its declaration for that corpus; for
+        troopbench's own its ``exposure``; else undeclared (see
+        :func:`benchmark.systems.exposure_for`)."""
+        if corpus in self.exposures:
+            return self.exposures[corpus]
+        if corpus == DEFAULT_CORPUS:
+            return self.exposure
+        return Exposure(UNDECLARED)
 
 
 def attempted_layers(system: Extractor) -> tuple[str, ...]:
@@ -253,6 +264,7 @@ def run_system(
         "serial" if mode == "none" else mode,
         supervisor.spec.source(),
         info.exposure,
+        dict(info.exposures),
         usage,
         {doc: ex for doc, ex in exchanges.items() if ex},
         dict(info.options),
@@ -292,6 +304,7 @@ def build_results(
     exposure: Exposure | None = None,
     options: Mapping[str, str] | None = None,
     usage: Mapping[str, Usage] | None = None,
+    system_layers: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The JSON document written to ``results/<system>.json``.
 
@@ -303,8 +316,12 @@ def build_results(
     ``undeclared``. ``options`` (the system's output-changing options) go into
     the ``system`` block, with a one-line signature of the system (name,
     version, options); ``usage`` (per document) becomes the ``cost`` block.
+    ``system_layers``: the layers the system attempts (default: those scored);
+    those the corpus does not annotate are listed under ``not_annotated`` and
+    are neither scored nor "not attempted".
     """
-    signature = current_signature(gold.sha256)
+    signature = current_signature(gold.sha256, corpus=gold.corpus.name)
+    declared = system_layers if system_layers is not None else evaluation.attempted
     layers: dict[str, Any] = {}
     for layer in evaluation.attempted:
         layers[layer] = {
@@ -317,7 +334,7 @@ def build_results(
     system_block: dict[str, Any] = {
         "name": system,
         "version": version,
-        "layers": list(evaluation.attempted),
+        "layers": [x for x in LAYERS if x in declared],
         **(exposure or Exposure(UNDECLARED)).to_dict(),
     }
     if options:
@@ -326,13 +343,18 @@ def build_results(
             [f"{system}:{version}", *(f"{k}:{options[k]}" for k in sorted(options))]
         )
     system_block["source"] = source
-    extra = {"cost": cost_block(usage)} if usage else {}
+    extra: dict[str, Any] = {"cost": cost_block(usage)} if usage else {}
+    not_annotated = [x for x in LAYERS if x in declared and x not in gold.layers]
+    if not_annotated:  # written only when there are some, so older files stay byte-identical
+        extra = {"not_annotated": not_annotated, **extra}
     return {
         "format": RESULTS_FORMAT,
         "signature": signature.to_dict(),
         "system": system_block,
         "layers": layers,
-        "not_attempted": [layer for layer in LAYERS if layer not in evaluation.attempted],
+        "not_attempted": [
+            layer for layer in LAYERS if layer not in evaluation.attempted and layer not in declared
+        ],
         "errors": recorded_errors(errors),
         **extra,
     }
@@ -363,9 +385,10 @@ def score_outcome(
         evaluation=evaluation,
         errors=outcome.errors,
         source=outcome.source,
-        exposure=exposure or outcome.exposure,
+        exposure=exposure or outcome.exposure_for(gold.corpus.name),
         options=outcome.options,
         usage=outcome.usage,
+        system_layers=outcome.layers,
     )
 
 

@@ -389,8 +389,9 @@ class Evaluation:
 def evaluate(
     gold: Gold, predictions: Mapping[str, DocPredictions], attempted: frozenset[str]
 ) -> Evaluation:
-    """Score predictions against every gold document, for each attempted layer."""
-    layers = tuple(layer for layer in LAYERS if layer in attempted)
+    """Score predictions against every gold document, for each attempted layer that
+    the gold's corpus annotates (the others are "not annotated": never scored)."""
+    layers = tuple(layer for layer in LAYERS if layer in attempted and layer in gold.layers)
     per_doc: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
     per_unit: dict[str, dict[str, Counts]] = {layer: {} for layer in layers}
     invalid: dict[str, dict[str, int]] = {layer: {} for layer in layers}
@@ -525,6 +526,7 @@ def layer_metrics(layer: str, counts: Counts) -> dict[str, Any]:
         _prf("strict", counts.strict.score(), out, empty)
         _prf("relaxed", counts.relaxed.score(), out, empty)
         _prf("value", counts.value.score(), out, empty)
+        out["type_f1"] = counts.type_f1()
         out["type_accuracy"] = counts.type_accuracy.value
         out["value_accuracy"] = counts.value_accuracy.value
         out["mod_accuracy"] = counts.mod_accuracy.value

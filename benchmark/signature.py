@@ -11,12 +11,18 @@ test, and the random seed (:mod:`benchmark.stats`).
 Two numbers are comparable only when their signatures are equal; the same
 signature and the same results files give the same intervals and p-values,
 byte for byte.
+
+The corpus scored against is named too (``corpus:te3-platinum``) for every
+corpus but troopbench's own: a signature that names no corpus is troopbench's,
+as every signature written before other corpora existed is, so those results
+stay comparable and byte for byte reproducible.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from benchmark.corpus import DEFAULT_CORPUS
 from benchmark.units import UNIT_SCHEME, UNIT_SCHEMES
 
 #: Matching settings, versioned: change a tag whenever a matcher's semantics change.
@@ -76,24 +82,33 @@ class Signature:
     version: str
     gold_hash: str
     settings: tuple[tuple[str, str], ...] = (*MATCH_SETTINGS.items(), *DEFAULT_STATS.items())
+    corpus: str = DEFAULT_CORPUS
 
     def line(self) -> str:
         """One line, ``key:value`` pairs joined by ``|``."""
-        parts = [f"troopbench:{self.version}", f"gold:{self.gold_hash[:12]}"]
+        parts = [f"troopbench:{self.version}"]
+        if self.corpus != DEFAULT_CORPUS:
+            parts.append(f"corpus:{self.corpus}")
+        parts.append(f"gold:{self.gold_hash[:12]}")
         parts += [f"{k}:{v}" for k, v in self.settings]
         return "|".join(parts)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "version": self.version,
             "gold_hash": self.gold_hash,
             "settings": dict(self.settings),
             "line": self.line(),
         }
+        if self.corpus != DEFAULT_CORPUS:
+            out["corpus"] = self.corpus
+        return out
 
 
-def current_signature(gold_hash: str, stats: StatsSettings | None = None) -> Signature:
+def current_signature(
+    gold_hash: str, stats: StatsSettings | None = None, corpus: str = DEFAULT_CORPUS
+) -> Signature:
     from benchmark import __version__
 
     settings = (*MATCH_SETTINGS.items(), *(stats or DEFAULT_STATS).items())
-    return Signature(__version__, gold_hash, settings)
+    return Signature(__version__, gold_hash, settings, corpus)

@@ -64,7 +64,7 @@ from benchmark.predictions import (
     TroopPrediction,
     parse_prediction,
 )
-from benchmark.systems import Exposure, declared_exposure
+from benchmark.systems import Exposure, corpus_exposures, declared_exposure
 from benchmark.usage import Metered, Usage
 
 #: Seconds a worker may take to start and build its system.
@@ -150,6 +150,7 @@ class SystemInfo:
     exposure: Exposure
     metered: bool = False  # it offers extract_metered (see benchmark.runner)
     options: tuple[tuple[str, str], ...] = ()
+    exposures: tuple[tuple[str, Exposure], ...] = ()  # per corpus (benchmark.systems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,6 +420,7 @@ def _describe(system: Any) -> SystemInfo:
         declared_exposure(system),
         callable(getattr(system, "extract_metered", None)),
         tuple((str(k), str(v)) for k, v in options.items()) if isinstance(options, Mapping) else (),
+        tuple(corpus_exposures(system).items()),
     )
 
 

@@ -29,6 +29,12 @@ Every system declares its exposure to the test articles (:class:`Exposure`):
 an ``exposure`` attribute from :data:`EXPOSURES` and a one-line
 ``exposure_note`` saying what it saw. A system that declares nothing is
 :data:`UNDECLARED`, never taken for clean.
+
+Exposure is per corpus: ``exposure``/``exposure_note`` are the declaration
+for troopbench's own articles; ``corpus_exposure`` gives (corpus, level,
+note) triples for other corpora, e.g. ``(("te3-platinum", "none", "..."),)``
+(:func:`corpus_exposures`). A corpus a system declares nothing for is
+:data:`UNDECLARED` for it.
 """
 
 from __future__ import annotations
@@ -91,6 +97,29 @@ def declared_exposure(system: object) -> Exposure:
     if problem is not None:
         raise ValueError(problem)
     return Exposure(str(level), str(note))
+
+
+def corpus_exposures(system: object) -> dict[str, Exposure]:
+    """A system's declared exposure to each corpus other than troopbench's own
+    (its ``corpus_exposure`` attribute); ValueError for a malformed declaration."""
+    declared = getattr(system, "corpus_exposure", None)
+    if declared is None:
+        return {}
+    shape = "corpus_exposure must be (corpus, level, note) triples, one per corpus"
+    if not isinstance(declared, tuple | list):
+        raise ValueError(shape)
+    out: dict[str, Exposure] = {}
+    for triple in declared:
+        if not isinstance(triple, tuple | list) or len(triple) != 3:
+            raise ValueError(shape)
+        corpus, level, note = triple
+        if not isinstance(corpus, str) or not corpus or corpus in out:
+            raise ValueError(shape)
+        problem = exposure_problem(level, note)
+        if problem is not None:
+            raise ValueError(f"corpus_exposure {corpus!r}: {problem}")
+        out[corpus] = Exposure(str(level), str(note))
+    return dict(sorted(out.items()))
 
 
 @runtime_checkable
@@ -225,6 +254,7 @@ def _instantiate(obj: object, label: str, options: Mapping[str, str] | None = No
         )
     try:
         declared_exposure(candidate)
+        corpus_exposures(candidate)
     except ValueError as exc:
         raise SystemNotFound(f"{label}: {exc}") from exc
     return candidate  # type: ignore[return-value]
@@ -269,6 +299,7 @@ def check_system(system: object, label: str) -> None:
         )
     try:
         declared_exposure(system)
+        corpus_exposures(system)
     except ValueError as exc:
         raise SystemNotFound(f"{label}: {exc}") from None
 

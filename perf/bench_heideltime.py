@@ -5,8 +5,8 @@ Measured in one run, on the five articles:
 * **per call (before)**: the system as it was at ``--baseline`` (its module is
   read from git and imported under another name), which starts ``java -jar``
   for every document;
-* **cold (now)**: building the system (starting the JVM in this process and
-  setting HeidelTime up), and the first document after that;
+* **cold (now)**: building the system (availability checks only), and the first
+  document after that, which starts the JVM in this process and sets HeidelTime up;
 * **warm (now)**: every article again, ``--repeat`` times, in the same JVM.
 
 The outputs of both are compared (they must be identical). The target: warm at
@@ -116,7 +116,7 @@ def main() -> int:
         f"per call, before: median {call:.3f} s "
         f"(min {min(per_call):.3f}, max {max(per_call):.3f}) over {len(per_call)} articles"
     )
-    print(f"cold, now: build (JVM + HeidelTime set-up) {build:.3f} s, first article {first:.3f} s")
+    print(f"cold, now: build {build:.3f} s, first article (JVM + set-up + article) {first:.3f} s")
     print(
         f"warm, now: median {warm_median:.3f} s (min {min(warm):.3f}, max {max(warm):.3f}) "
         f"over {len(warm)} article runs"

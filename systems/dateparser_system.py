@@ -108,6 +108,9 @@ class DateparserSystem:
     layers: tuple[str, ...] = ("timexes",)
     parallel = "process"
     exposure = "configured"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "dateparser off the shelf; past preference, granularity words and the rules "
         "boilerplate filter chosen by people who had read the articles"

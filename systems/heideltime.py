@@ -36,8 +36,9 @@ them against the input.
 
 One JVM per worker
 ------------------
-The Java virtual machine is started once, when the system is built (in
-troopbench's worker process, :mod:`benchmark.supervisor`), inside that
+The Java virtual machine is started once, with the first document the system
+is given (in troopbench's worker process, :mod:`benchmark.supervisor`; building
+the system to list it or read its declarations starts none), inside that
 process through JPype: it dies with the worker, and there is no Java process
 to leave behind. In it, HeidelTime's own ``HeidelTimeStandalone`` class is
 set up as its command line sets it up (``readConfigFile``, then the
@@ -302,12 +303,18 @@ class HeidelTime:
     layers: tuple[str, ...] = ("timexes",)
     parallel = "process"  # one JVM per worker; it takes one document at a time
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = "HeidelTime off the shelf in news mode with the dct; TIMEX3 attributes mapped"
 
     def __init__(self) -> None:
         self._root = check_available()
         self.version = HeidelTime.probe()
-        self._tagger = _Tagger(self._root)
+        # The JVM starts with the first document, in the process that extracts: building
+        # the system (to list it, or to read its declarations) starts none.
+        self._tagger: _Tagger | None = None
+        self._starting = threading.Lock()
 
     @staticmethod
     def probe() -> str:
@@ -325,7 +332,11 @@ class HeidelTime:
 
     def timeml(self, text: str, dct: str) -> str:
         """HeidelTime's TimeML for ``text`` with document creation time ``dct`` (YYYY-MM-DD)."""
-        return self._tagger.timeml(text, dct)
+        with self._starting:
+            if self._tagger is None:
+                self._tagger = _Tagger(self._root)
+            tagger = self._tagger
+        return tagger.timeml(text, dct)
 
     def extract(self, document: Document) -> Prediction:
         timeml = self.timeml(document.text, document.dct.isoformat())

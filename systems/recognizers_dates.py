@@ -217,6 +217,9 @@ class RecognizersDates:
     layers: tuple[str, ...] = ("timexes",)
     parallel = "process"
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "Recognizers-Text off the shelf with the dct; TIMEX mapping and nearest-candidate rule "
         "fixed before any run on the articles"

@@ -168,6 +168,9 @@ class _RawSpacy:
     layers: tuple[str, ...] = ("entities",)
     parallel = "process"
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = ""
 
     def __init__(self) -> None:

@@ -528,6 +528,9 @@ class StanceLogReg:
     name = NAME
     layers: tuple[str, ...] = ("stances",)
     exposure = "leave-one-out"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "trained on the other articles' stance gold; holder patterns written by people who had "
         "read all five"

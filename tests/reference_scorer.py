@@ -381,6 +381,8 @@ def score_timexes(corpus: Corpus, lines: Mapping[str, Mapping[str, Any]]) -> Met
         prf(k, *totals[k], out)
     for k in ("type", "value", "mod"):
         out[f"{k}_accuracy"] = ratio(*accuracy[k])
+    # TempEval-3's type F1: type accuracy over the relaxed pairs times relaxed F1
+    out["type_f1"] = out["type_accuracy"] * out["relaxed_f1"]
     prf("offset_free", free[0], free[0] + free[1], free[0] + free[2], out)
     out["unanchored"] = unanchored
     return _ordered(out)

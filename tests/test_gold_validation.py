@@ -133,7 +133,7 @@ CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         "missing layer",
         f"{DOC}.json",
         lambda d: d.pop("timexes"),
-        "'timexes' is a required property",
+        "/timexes: missing: corpus 'troopbench' annotates timexes",
     ),
     (
         "doc_id mismatch",

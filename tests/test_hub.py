@@ -583,7 +583,10 @@ def test_dry_run_lists_files_and_calls_no_api(
     forbidden.assert_not_called()
     out = capsys.readouterr()
     assert FAKE_TOKEN not in out.out + out.err
-    paths = hub.export(tmp_path / "ref", mini_gold, repo_id=REPO_ID)
+    from benchmark.corpora import bundled_names, load_corpus
+
+    others = [load_corpus(name) for name in bundled_names()[1:]]  # added as configurations
+    paths = hub.export(tmp_path / "ref", mini_gold, repo_id=REPO_ID, corpora=others)
     lines = out.out.splitlines()
     for path in paths:
         name = path.relative_to(tmp_path / "ref").as_posix()

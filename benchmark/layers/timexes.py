@@ -17,7 +17,15 @@ of this are identical and interchangeable.
   type (value) equals gold's; ``mod`` accuracy likewise, a missing mod
   counting as its own value;
 * ``value`` P/R/F1: pairs with the right value over predictions and over gold.
-  This equals TempEval-3's attribute F1, relaxed F1 times value accuracy.
+  This equals TempEval-3's attribute F1, relaxed F1 times value accuracy;
+* ``type_f1``: TempEval-3's type F1, relaxed F1 times type accuracy.
+
+TempEval-3's official toolkit pairs differently in one case: when one
+prediction overlaps two gold timexes, it pairs the prediction with the first
+gold timex in text order (it matches token ids); troopbench pairs it with the
+gold timex whose attributes agree (the order above). The counts can differ
+only there; see README "How scoring works" and the hand-computed case in
+tests/test_te3_parity.py.
 
 Denominators: every prediction (with or without offsets) plus the rejected
 items counts in the predicted total of strict, relaxed and value P/R/F1;
@@ -54,25 +62,68 @@ TIMEX_MODS: tuple[str, ...] = (
     "APPROX",
 )
 
+# The TIMEX3 value grammar of TimeML 1.2.1 (ISO 8601 as the TimeML guidelines
+# extend it), plus the deviations found in published TimeML corpora
+# (:data:`CORPUS_DEVIATIONS`); gold/FORMAT.md lists both. Any digit may be an
+# X (unknown); a year's X digits are its trailing ones.
+_CENTURY = r"(?:\d\d|\dX|XX)"  # "19": 1900-1999
+_DECADE = r"(?:\d{3}|\d\dX|\dXX|XXX)"  # "199": the 1990s
 _YEAR = r"(?:\d{4}|\d{3}X|\d{2}XX|\dXXX|XXXX)"
 _MONTH = r"(?:0[1-9]|1[0-2]|XX)"
 _DAY = r"(?:0[1-9]|[12]\d|3[01]|XX)"
 _WEEK = r"(?:0[1-9]|[1-4]\d|5[0-3]|XX)"
-_TIME = r"(?:T(?:(?:[01]\d|2[0-3])(?::[0-5]\d(?::[0-5]\d)?)?|MO|AF|EV|NI|DT))"
-_DATE = (
-    rf"{_YEAR}(?:-{_MONTH}(?:-{_DAY}{_TIME}?)?"
-    rf"|-W{_WEEK}(?:-(?:[1-7]|WE))?"
-    rf"|-(?:SP|SU|FA|WI)|-Q[1-4X]|-H[12X])?"
-)
-_NUM = r"(?:\d+(?:\.\d+)?|X)"
-_DURATION = rf"P(?:(?:{_NUM}(?:Y|M|W|D|DE|CE|L|Q|H|WE))+(?:T(?:{_NUM}[HMS])+)?|T(?:{_NUM}[HMS])+)"
+_WEEKDAY = r"(?:[1-7]|X|WE)"
+_ZONE = r"(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?"
+_CLOCK = r"(?:(?:[01]\d|2[0-4]|XX)(?::(?:[0-5]\d|XX)(?::(?:[0-5]\d|60|XX)(?:\.\d+)?)?)?)"
+_PART_OF_DAY = r"(?:MO|MI|AF|EV|NI|DT)"
+_TIME = rf"(?:T(?:{_CLOCK}{_ZONE}|{_PART_OF_DAY}))"
+
+
+def _grammar(week: str) -> re.Pattern[str]:
+    week_date = rf"{_YEAR}-W{week}(?:-{_WEEKDAY})?"
+    date = (
+        rf"(?:{_YEAR}-{_MONTH}-{_DAY}{_TIME}?"
+        rf"|{week_date}{_TIME}?"
+        rf"|{_YEAR}-{_MONTH}"
+        rf"|{_YEAR}-(?:SP|SU|FA|WI)"
+        rf"|{_YEAR}-(?:Q[1-4X]|H[12X])"
+        rf"|{_YEAR}|{_DECADE}|{_CENTURY})"
+    )
+    return re.compile(rf"^(?:{date}|{_DURATION}|{_REF})$")
+
+
+_NUM = r"(?:\d+(?:\.\d+)?|X+)"
+_DATE_UNIT = r"(?:Y|M|W|D|DE|CE|ML|L|Q|H|WE)"
+_DURATION = rf"P(?:(?:{_NUM}{_DATE_UNIT})+(?:T(?:{_NUM}[HMS])+)?|T(?:{_NUM}[HMS])+)"
 _REF = r"(?:PAST_REF|PRESENT_REF|FUTURE_REF)"
-TIMEX3_VALUE = re.compile(rf"^(?:{_DATE}|{_DURATION}|{_REF})$")
+#: TimeML 1.2.1's value grammar.
+TIMEML_VALUE = _grammar(_WEEK)
+
+#: Values outside TimeML 1.2.1 that published TimeML corpora use, accepted as they are:
+#: (what it is, an example, the grammar that accepts it). gold/FORMAT.md lists them.
+CORPUS_DEVIATIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    (
+        "an ISO week number without its leading zero",
+        "2000-W7",
+        _grammar(r"(?:[1-9])"),
+    ),
+)
+
+
+def timeml_deviation(value: str) -> str | None:
+    """Which listed corpus deviation ``value`` is (None for a TimeML 1.2.1 value or garbage)."""
+    if TIMEML_VALUE.fullmatch(value):
+        return None
+    for what, _, grammar in CORPUS_DEVIATIONS:
+        if grammar.fullmatch(value):
+            return what
+    return None
 
 
 def is_timex3_value(value: str) -> bool:
-    """Whether ``value`` is a TIMEX3 value this project accepts (see gold/FORMAT.md)."""
-    return TIMEX3_VALUE.fullmatch(value) is not None
+    """Whether ``value`` is a TIMEX3 value: TimeML 1.2.1's grammar or a listed
+    corpus deviation (see gold/FORMAT.md)."""
+    return TIMEML_VALUE.fullmatch(value) is not None or timeml_deviation(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +174,11 @@ class TimexCounts:
 
     def value_f1(self) -> Score:
         return self.value.score()
+
+    def type_f1(self) -> float:
+        """TempEval-3's type F1: type accuracy over the relaxed pairs times relaxed F1
+        (0.0 when nothing is paired; see the zero-division policy in benchmark.metrics)."""
+        return self.type_accuracy.value * self.relaxed.score().f1
 
     def to_dict(self) -> dict[str, object]:
         return {

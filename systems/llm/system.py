@@ -107,6 +107,9 @@ class LLMSystem:
     parallel = "thread"
     #: what the model saw of the test articles (k-shot builds set "leave-one-out")
     exposure = "none"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = "prompts written from the label definitions; no article or guideline text"
 
     def __init__(self, options: Mapping[str, str] | None = None) -> None:

@@ -76,6 +76,9 @@ class RulesSystem:
     layers: tuple[str, ...] = ("entities", "timexes", "troop_counts", "stances")
     parallel = "process"
     exposure = "developed"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "every pattern and word list was written and revised against the five test articles"
     )

@@ -132,6 +132,9 @@ class SpacySmall:
     layers: tuple[str, ...] = ("entities", "timexes", "troop_counts", "stances")
     parallel = "process"
     exposure = "developed"
+    corpus_exposure = (
+        ("te3-platinum", "none", "never developed, configured or tuned on any TempEval-3 text"),
+    )
     exposure_note = (
         "spaCy model off the shelf; its post-processing in every layer was written against "
         "the five test articles"
