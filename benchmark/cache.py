@@ -20,7 +20,10 @@ against the creation time), the same troopbench version (validation may
 change between versions), the layers the system attempts now, and items that
 still convert against the text. Anything else is a miss: the document is
 extracted again and the entry rewritten. A file that cannot be read or parsed
-is treated the same way, never as an error of the run.
+is treated the same way, never as an error of the run; so is anything that is
+not a regular file of at most 64 MiB within the input bounds (a symbolic link
+is not followed, a FIFO or a device is never read, and the size is checked
+before a byte is read).
 
 An entry is written only if reading it back gives exactly the predictions
 the extraction gave; reading does not run the JSON Schema validation again
@@ -58,6 +61,7 @@ from typing import Any
 
 from benchmark.atomic import write_text_atomic
 from benchmark.corpus import Document
+from benchmark.inputs import BOUNDS, InputError, decode, loads, read_regular
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError, _convert
 
@@ -158,14 +162,14 @@ class PredictionCache:
         self, system: str, version: str, document: Document, layers: frozenset[str]
     ) -> CachedDocument | None:
         path = self.path(system, version, document)
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):  # missing, unreadable, not JSON, not UTF-8
+        try:  # a regular file (no link, FIFO or device) no bigger than a predictions line
+            data = loads(decode(read_regular(path, BOUNDS.max_line_bytes, follow=False)))
+        except (OSError, InputError):  # missing, not a file, too big, not JSON, too deep ...
             return None
         try:
             return self._decode(data, system, version, document, layers)
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # wrong shape
-            return None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError):
+            return None  # the wrong shape
 
     def _decode(
         self, data: Any, system: str, version: str, document: Document, layers: frozenset[str]

@@ -362,8 +362,10 @@ def _baselines(args: argparse.Namespace) -> Path | None:
 
 
 def _print_problems(problems: Sequence[str], results: Path) -> None:
+    from benchmark.inputs import shown
+
     for line in problems:
-        print(f"troopbench: {results / line}", file=sys.stderr)
+        print(shown(f"troopbench: {results / line}"), file=sys.stderr)
     if problems:
         print(
             f"troopbench: {len(problems)} results file(s) not ranked; see above",
@@ -373,11 +375,17 @@ def _print_problems(problems: Sequence[str], results: Path) -> None:
 
 def _rebuild_leaderboard(gold: Gold, args: argparse.Namespace) -> list[str]:
     """Write LEADERBOARD.md and its plots; the problems found are printed and returned."""
-    from benchmark.atomic import write_text_atomic
+    from benchmark.atomic import write_texts_atomic
 
     files, problems = _leaderboard_files(gold, args)
-    for path, text in files.items():
-        write_text_atomic(path, text)
+    try:  # the leaderboard and its plots: all or none
+        write_texts_atomic(files)
+    except OSError as exc:
+        raise WriteFailed(
+            f"cannot write {exc.filename or args.leaderboard}: {exc.strerror or exc}; "
+            "the leaderboard and its plots were left as they were"
+        ) from None
+    for path in files:
         print(f"wrote {path}")
     _print_problems(problems, args.results)
     return problems
@@ -454,12 +462,12 @@ def _open_system(
 
 def _owner_conflict(path: Path, source: str) -> str | None:
     """Another source's results at ``path``: its source, else None."""
-    import json
+    from benchmark.inputs import read_json_file
 
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded, regular files only: see benchmark.inputs
+        data = read_json_file(path)
         old = str(data["system"].get("source", ""))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -526,6 +534,46 @@ def _suite_parts(args: argparse.Namespace, gold: Gold) -> list[tuple[str, list, 
     return parts
 
 
+class WriteFailed(Exception):
+    """Files could not be written (a full disk, a folder that is a file, ...); nothing
+    of them was replaced."""
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder``, checked before any work starts
+    (it is created if missing; a probe of 64 KiB is written, flushed and removed,
+    so a full disk or a read-only folder shows here), or None."""
+    import os
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"{folder} is not a folder"
+    except OSError as exc:
+        return f"{folder}: cannot be created: {exc.strerror}"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".troopbench-probe-") as probe:
+            probe.write(b"\0" * 65536)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return f"{folder}: cannot write there: {exc.strerror}"
+    return None
+
+
+def _folders_ok(command: str, *folders: Path) -> bool:
+    """Check each folder (:func:`folder_problem`); say what is wrong in one line."""
+    for folder in folders:
+        problem = folder_problem(folder)
+        if problem is not None:
+            print(f"troopbench {command}: {problem}; nothing was run", file=sys.stderr)
+            return False
+    return True
+
+
 def _write_run(
     results_dir: Path,
     name: str,
@@ -533,30 +581,39 @@ def _write_run(
     results: dict[str, object],
     exchanges: Sequence[Any] = (),
 ) -> None:
-    """Write one run's predictions, exchanges (metered systems only) and results; say so."""
+    """Write one run's predictions, exchanges (metered systems only) and results, all
+    or none (a full disk leaves the old files, never a new one beside an old one);
+    say so."""
+    from benchmark.atomic import write_texts_atomic
+    from benchmark.inputs import shown
     from benchmark.runner import (
+        dumps_json,
         predictions_path,
+        predictions_text,
         responses_path,
+        responses_text,
         results_path,
-        write_json_atomic,
-        write_predictions_atomic,
-        write_responses_atomic,
     )
 
-    path = predictions_path(results_dir, name)
-    write_predictions_atomic(path, predictions)
-    print(f"{name}: wrote {path}")
+    files = {predictions_path(results_dir, name): predictions_text(predictions)}
     if exchanges:
-        path = responses_path(results_dir, name)
-        write_responses_atomic(path, exchanges)
-        print(f"{name}: wrote {path}")
-    path = results_path(results_dir, name)
-    write_json_atomic(path, results)
-    print(f"{name}: wrote {path}")
+        files[responses_path(results_dir, name)] = responses_text(exchanges)  # type: ignore[arg-type]
+    files[results_path(results_dir, name)] = dumps_json(results)
+    try:
+        write_texts_atomic(files)
+    except OSError as exc:
+        where = exc.filename or results_dir
+        raise WriteFailed(
+            f"cannot write the files of {shown(name)} in {where}: {exc.strerror or exc}; "
+            "the files there were left as they were"
+        ) from None
+    for path in files:
+        print(f"{shown(name)}: wrote {path}")
     _print_summary(results)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from benchmark.inputs import shown
     from benchmark.runner import RunAborted, results_path, run_system
     from benchmark.supervisor import Supervisor, WorkerError
     from benchmark.systems import (
@@ -596,6 +653,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
+    from benchmark.variants.results import contrast_dir
+
+    folders = [args.results]
+    if args.suite in ("contrast", "all") or (args.suite is None and args.all):
+        folders.append(contrast_dir(args.results))
+    if not args.no_leaderboard:
+        folders.append(args.leaderboard.parent)
+    if not _folders_ok("run", *folders):
+        return EXIT_USAGE
     status = EXIT_OK
     # build every system first, each in its own worker: a wrong name, an
     # unavailable system or a clash of names fails before any document runs
@@ -662,9 +728,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                             return EXIT_USAGE
                         continue
                     print(
-                        f"system {k} of {len(supervisors)}: running {info.name} {info.version} "
-                        f"on {len(documents)} {part} documents "
-                        f"(worker started in {sup.start_seconds:.2f} s)",
+                        shown(
+                            f"system {k} of {len(supervisors)}: running {info.name} "
+                            f"{info.version} on {len(documents)} {part} documents "
+                            f"(worker started in {sup.start_seconds:.2f} s)"
+                        ),
                         file=sys.stderr,
                     )
                     try:
@@ -685,27 +753,36 @@ def cmd_run(args: argparse.Namespace) -> int:
                         return EXIT_ABORTED
                     if cache is not None and not info.metered:  # metered: cached responses
                         print(
-                            f"  {info.name}: {len(outcome.cached)} of {len(documents)} documents "
-                            f"from the cache ({cache.directory})",
+                            shown(
+                                f"  {info.name}: {len(outcome.cached)} of {len(documents)} "
+                                f"documents from the cache ({cache.directory})"
+                            ),
                             file=sys.stderr,
                         )
                     _print_errors(outcome.errors, "  recorded: ")
                     for doc_id, trace in outcome.tracebacks.items():
                         if args.traceback:
-                            print(f"  traceback of {info.name} on {doc_id}:", file=sys.stderr)
+                            print(
+                                shown(f"  traceback of {info.name} on {doc_id}:"), file=sys.stderr
+                            )
                             for line in trace.rstrip("\n").splitlines():
-                                print(f"    {line}", file=sys.stderr)
+                                print(shown(f"    {line}"), file=sys.stderr)
                     if outcome.tracebacks and not args.traceback:
                         print(
-                            f"  ({info.name} raised on {len(outcome.tracebacks)} document(s); "
-                            "--traceback prints the whole traceback from the worker)",
+                            shown(
+                                f"  ({info.name} raised on {len(outcome.tracebacks)} document(s); "
+                                "--traceback prints the whole traceback from the worker)"
+                            ),
                             file=sys.stderr,
                         )
                     rejected = [e for e in outcome.errors if e.pointer]
                     if rejected:
                         print(
-                            f"troopbench: {info.name} predicted {len(rejected)} item(s) outside "
-                            "the prediction format (listed above; each counts as spurious)",
+                            shown(
+                                f"troopbench: {info.name} predicted {len(rejected)} item(s) "
+                                "outside the prediction format (listed above; each counts as "
+                                "spurious)"
+                            ),
                             file=sys.stderr,
                         )
                         status = max(status, EXIT_INVALID)
@@ -789,6 +866,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         if suite is None:
             return EXIT_UNAVAILABLE
         results_dir = contrast_dir(args.results)
+    if not _folders_ok("score", results_dir):
+        return EXIT_USAGE
     target = suite.as_gold() if suite is not None else gold
     texts = {doc_id: d.document.text for doc_id, d in target.documents.items()}
     with _progress(args.predictions.stat().st_size, "reading", "B") as bar:
@@ -852,11 +931,13 @@ LARGE_INPUT = 100_000
 def _print_errors(errors: Sequence[Any], prefix: str = "  ") -> None:
     """Each problem once: the same message on several items is printed once, with a
     count; at most :data:`SHOWN_PROBLEMS` messages, the rest counted."""
+    from benchmark.inputs import shown
+
     groups: dict[str, list[Any]] = {}
     for error in errors:
         groups.setdefault(getattr(error, "message", str(error)), []).append(error)
     for same in list(groups.values())[:SHOWN_PROBLEMS]:
-        print(f"{prefix}{same[0]}", file=sys.stderr)
+        print(shown(f"{prefix}{same[0]}"), file=sys.stderr)
         if len(same) > 1:
             more = f"{' ' * len(prefix)}  ... and {len(same) - 1} more with this message"
             print(more, file=sys.stderr)
@@ -902,6 +983,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
                 "troopbench leaderboard: --check and --exposure exclude each other", file=sys.stderr
             )
             return EXIT_USAGE
+    if not args.results.is_dir():
+        # a typo must not render an empty leaderboard over the committed one
+        state = "is not a folder" if args.results.exists() else "does not exist"
+        print(
+            f"troopbench leaderboard: --results {args.results} {state}; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     gold = _load_gold(args)
     if gold is None:
         return EXIT_INVALID
@@ -1010,8 +1099,10 @@ def _compare(args: argparse.Namespace, results_dir: Path, packaged: bool = False
             print(f"troopbench compare: {problem}", file=sys.stderr)
             return EXIT_USAGE
         loaded.append(data)
+    from benchmark.inputs import shown
+
     a, b = loaded
-    names = [str(d["system"]["name"]) for d in loaded]  # type: ignore[index]
+    names = [shown(str(d["system"]["name"])) for d in loaded]  # type: ignore[index]
     differing = signature_differences(a["signature"], b["signature"])  # type: ignore[arg-type]
     if differing:
         fields = "; ".join(d.replace("(current:", f"({names[1]}:") for d in differing)
@@ -1279,6 +1370,20 @@ def cmd_hub_push(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+def _seconds(text: str) -> float:
+    """A time limit given on the command line: a finite number of seconds above 0
+    (``nan`` would switch the limit off, ``0`` or ``-5`` would fail every document)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of seconds above 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="troopbench",
@@ -1330,7 +1435,10 @@ def build_parser() -> argparse.ArgumentParser:
         "see docs/llm.md",
     )
     p.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds per document (default 120)"
+        "--timeout",
+        type=_seconds,
+        default=120.0,
+        help="seconds per document, a finite number above 0 (default 120)",
     )
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failing document")
     p.add_argument(
@@ -1566,11 +1674,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from benchmark.inputs import InputError, shown
+
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
         print("\ntroopbench: interrupted; nothing half-written was kept", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except (WriteFailed, InputError) as exc:  # a full disk; a FIFO where a file should be
+        print(shown(f"troopbench: {exc}"), file=sys.stderr)
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

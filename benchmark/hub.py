@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmark.atomic import UnsafeOutput, claim_folder, safe_target, write_text_atomic
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES
 from benchmark.layers.stances import LABELS
@@ -71,6 +72,11 @@ CONFIGS: tuple[str, ...] = (
 )
 CARD_FILE = "README.md"
 LICENSE_FILE = "LICENSE.md"
+#: The file an export leaves in its folder: only such a folder, a new or empty one, or
+#: one holding nothing but what an export (or a clone of the Hub repository) holds, is
+#: written into; ``hub export .`` in a checkout is refused.
+EXPORT_MARKER = ".troopbench-export"
+EXPORT_NAMES = frozenset({CARD_FILE, LICENSE_FILE, "data", ".git", ".gitattributes"})
 LICENSE_NAME = "troopbench-annotations-cc-by-4.0-texts-not-licensed"
 PRETTY_NAME = "troopbench: US troops in Iraq, annotated news"
 
@@ -327,9 +333,16 @@ def _write_config(
     from datasets import Dataset
 
     dataset = Dataset.from_dict(_columns(rows, features), features=features, split=SPLIT)
-    path = directory / data_path(config)
+    path = safe_target(directory, directory / data_path(config))
     path.parent.mkdir(parents=True, exist_ok=True)
-    dataset.to_parquet(str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:  # written beside, then renamed: a planted link is replaced, never written through
+        dataset.to_parquet(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return ConfigInfo(config, features, len(dataset), dataset.data.nbytes, path.stat().st_size)
 
 
@@ -799,11 +812,14 @@ def export(
     Returns the files written: ``README.md``, ``LICENSE.md`` and one Parquet
     file per configuration, in that order. A layer with no item anywhere in
     the gold gets no configuration of its own (``datasets`` cannot load an
-    empty split); the card says so. Other files already in ``directory`` are
-    left alone.
+    empty split); the card says so. ``directory`` must be troopbench's own
+    (new, empty, exported to before, or a clone of the Hub repository; see
+    :data:`EXPORT_MARKER`); :class:`~benchmark.atomic.UnsafeOutput` otherwise.
+    Every file is written beside its place and renamed, and no folder on the way
+    may be a symbolic link, so a planted link is replaced, never written through.
     """
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, EXPORT_MARKER, EXPORT_NAMES)
     features = config_features()
     rows = {config: config_rows(gold, config) for config in CONFIGS}
     with _quiet_datasets():
@@ -826,8 +842,8 @@ def export(
             f"\nThe configuration `{o.corpus.name}` is not troopbench's: {o.corpus.licence}. "
             f"Cite: {o.corpus.citation}\n"
         )
-    (out / CARD_FILE).write_text(card, encoding="utf-8", newline="\n")
-    (out / LICENSE_FILE).write_text(licence, encoding="utf-8", newline="\n")
+    write_text_atomic(safe_target(out, out / CARD_FILE), card)
+    write_text_atomic(safe_target(out, out / LICENSE_FILE), licence)
     return [out / CARD_FILE, out / LICENSE_FILE, *(out / data_path(i.name) for i in infos)]
 
 
@@ -1002,6 +1018,9 @@ def export_command(args: argparse.Namespace) -> int:
             gold_readme=_gold_readme(args),
             corpora=corpora,
         )
+    except UnsafeOutput as exc:
+        print(f"troopbench hub export: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_FAILED
     except OSError as exc:
         print(
             f"troopbench hub export: cannot write {directory}: {_one_line(exc, None)}",

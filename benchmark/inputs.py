@@ -9,12 +9,20 @@ non-finite float or a lone surrogate is rejected with a JSON pointer and a
 reason. A JSONL line longer than ``max_line_bytes`` is rejected without being
 read into memory whole. A UTF-8 byte order mark at the start of a file is
 accepted; bytes that are not UTF-8 are reported with their byte offset.
+
+Files are opened by :func:`open_regular`: only a regular file is read (a
+FIFO, a device, a socket or a folder is refused before anything is read, so
+none can hang or flood troopbench), its size is checked before reading, and
+where asked (the cache) a symbolic link is not followed at all.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import stat
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +40,7 @@ class Bounds:
     max_depth: int = 16
     max_int_digits: int = 15
     max_line_bytes: int = 64 * 1024 * 1024
+    max_file_bytes: int = 256 * 1024 * 1024  # a whole JSON file (results, gold, cache entry)
 
 
 BOUNDS = Bounds()
@@ -141,9 +150,58 @@ def decode(data: bytes, offset: int = 0) -> str:
         ) from None
 
 
+def open_regular(path: Path, limit: int | None = None, *, follow: bool = True) -> BinaryIO:
+    """``path`` opened for reading in binary, if it is a regular file of at most
+    ``limit`` bytes (no limit: None); :class:`InputError` otherwise, before any byte
+    is read. The open never blocks (a FIFO is opened non-blocking, then refused);
+    with ``follow`` false a symbolic link is refused rather than followed."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and path.is_symlink():
+            raise InputError("", "is a symbolic link; not followed") from None
+        raise InputError("", f"cannot be opened: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "a socket or other special file"
+            )
+            raise InputError("", f"is {kind}, not a regular file; not read")
+        if limit is not None and info.st_size > limit:
+            raise InputError(
+                "", f"file of {info.st_size:,} bytes; at most {limit:,} allowed; not read"
+            )
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, limit: int, *, follow: bool = True) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (see :func:`open_regular`;
+    a file that grows past the limit while it is read is refused too)."""
+    with open_regular(path, limit, follow=follow) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError("", f"file of more than {limit:,} bytes; not read")
+    return data
+
+
 def read_json_file(path: Path, bounds: Bounds = BOUNDS) -> Any:
-    """A whole JSON file, checked; raises :class:`InputError`."""
-    return loads(decode(path.read_bytes()), bounds)
+    """A whole JSON file (a regular file of at most ``max_file_bytes``), checked;
+    raises :class:`InputError`."""
+    return loads(decode(read_regular(path, bounds.max_file_bytes)), bounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +251,30 @@ def iter_jsonl(handle: BinaryIO, bounds: Bounds = BOUNDS) -> Iterator[Line]:
         except InputError as exc:
             yield Line(number, offset, None, exc, size)
         offset += size
+
+
+#: Unicode categories :func:`shown` escapes: controls, format characters (the
+#: bidirectional overrides and zero-width characters among them), surrogates,
+#: line and paragraph separators, private use and unassigned code points.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"})
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print or render: every character of :data:`_HIDDEN` (an escape
+    sequence, a right-to-left override, ...) written as ``\\x1b`` or ``\\u202e``."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c != " " and unicodedata.category(c) in _HIDDEN:
+            code = ord(c)
+            out.append(
+                f"\\x{code:02x}"
+                if code < 0x100
+                else f"\\u{code:04x}"
+                if code < 0x10000
+                else f"\\U{code:08x}"
+            )
+        else:
+            out.append(c)
+    return "".join(out)

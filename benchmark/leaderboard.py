@@ -51,11 +51,11 @@ import numpy as np
 from tabulate import tabulate
 
 from benchmark.corpus import DEFAULT_CORPUS
-from benchmark.inputs import InputError, decode, loads
+from benchmark.inputs import BOUNDS, InputError, decode, loads, read_regular, shown
 from benchmark.layers import LAYERS
 from benchmark.plots import PRPoint, pr_plot_svg
 from benchmark.runner import validate_results
-from benchmark.scoring import COUNT_TYPES, PRIMARY, layer_metrics
+from benchmark.scoring import COUNT_TYPES, PRIMARY, flatten, layer_metrics, unit_fields
 from benchmark.signature import DEFAULT_STATS, StatsSettings, current_signature
 from benchmark.statcache import check_mark, memoized, set_mark
 from benchmark.stats import (
@@ -120,8 +120,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!~|{}+<>-])")
 
 
 def md_text(value: object, limit: int = 80) -> str:
-    """Plain text safe inside a Markdown table cell: no markup survives."""
-    text = " ".join(str(value).split())
+    """Plain text safe inside a Markdown table cell: no markup survives, and no
+    control character or bidirectional override either (escaped as ``\\u202e``)."""
+    text = " ".join(shown(str(value)).split())
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = _MD_SPECIAL.sub(r"\\\1", text)
@@ -256,11 +257,13 @@ def _same(stored: Any, computed: Any) -> bool:
 
 
 def tampered(data: Mapping[str, Any]) -> str | None:
-    """Whether a results file's metrics are not what its own counts give: the first
-    metric that differs (or counts that cannot be read), else None."""
+    """Whether a results file's figures are not what its own counts give: a metric
+    its per-document counts do not reproduce, or per-unit counts that do not add
+    up to them (the first such problem, or counts that cannot be read), else None."""
     for layer, block in data["layers"].items():
         try:
-            counts = [COUNT_TYPES[layer].from_dict(c) for c in block["per_document"].values()]
+            per_doc = {d: COUNT_TYPES[layer].from_dict(c) for d, c in block["per_document"].items()}
+            counts = list(per_doc.values())
             total = reduce(add, counts) if counts else COUNT_TYPES[layer]()
             computed = layer_metrics(layer, total)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -271,14 +274,55 @@ def tampered(data: Mapping[str, Any]) -> str | None:
                     f"{layer}: {key} is {block['metrics'][key]!r} but its counts give "
                     f"{value!r}; the file was edited"
                 )
+        problem = _unit_problem(layer, block.get("per_unit"), per_doc)
+        if problem:
+            return problem
+    return None
+
+
+def _unit_problem(layer: str, per_unit: Any, per_doc: Mapping[str, Any]) -> str | None:
+    """Per-unit counts that do not add up: every unit must belong to a document of
+    the file, and when the file says its units are ``consistent`` each document's
+    units must sum to its per-document counts, field by field (the leaderboard's
+    intervals and tiers are computed from the units)."""
+    if not isinstance(per_unit, Mapping) or tuple(per_unit.get("fields", ())) != unit_fields(layer):
+        return None  # absent or of another troopbench: not comparable, said elsewhere
+    width = len(unit_fields(layer))
+    sums = {doc: [0] * width for doc in per_doc}
+    for unit, row in per_unit["counts"].items():
+        doc = unit.rpartition(":")[0]
+        if doc not in sums:
+            return (
+                f"{layer}: per-unit counts for {unit!r}, of no document of the file; "
+                "the file was edited"
+            )
+        if len(row) != width:
+            return f"{layer}: the per-unit row of {unit!r} has {len(row)} counts, not {width}"
+        sums[doc] = [a + b for a, b in zip(sums[doc], row, strict=True)]
+    if per_unit.get("consistent") is True:
+        for doc, counts in per_doc.items():
+            expected = list(flatten(layer, counts))
+            if sums[doc] != expected:
+                field = next(
+                    f
+                    for f, a, b in zip(unit_fields(layer), sums[doc], expected, strict=True)
+                    if a != b
+                )
+                return (
+                    f"{layer}: the per-unit counts of {doc} sum to {field} = "
+                    f"{sums[doc][unit_fields(layer).index(field)]}, but its per-document "
+                    f"counts give {expected[unit_fields(layer).index(field)]}; the file was edited"
+                )
     return None
 
 
 def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
     """A results file, checked: readable JSON within the input bounds (no NaN), valid
     against the schema, metrics that its counts reproduce. (entry, "") or (None, problem)."""
-    try:
-        raw = path.read_bytes()
+    try:  # a regular file of bounded size: no FIFO, device or huge file is read
+        raw = read_regular(path, BOUNDS.max_file_bytes)
+    except InputError as exc:
+        return None, exc.message
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
     mark = check_mark("results", raw, _RESULTS_CHECKS)
@@ -651,6 +695,8 @@ def _exposure_paragraph() -> str:
 
 #: Key of the commentary before the first layer heading of ``results/NOTES.md``.
 PREAMBLE = "preamble"
+#: ``results/NOTES.md`` is read only if it is a regular file of at most this many bytes.
+NOTES_LIMIT = 1024 * 1024
 
 
 def without_mentions(text: str, names: Iterable[str]) -> str:
@@ -670,11 +716,17 @@ def read_notes(path: Path) -> dict[str, str]:
     Text between the file's title and its first ``## layer`` heading is
     returned under :data:`PREAMBLE` and shown before the tables.
     """
-    if not path.is_file():
+    if not path.exists():
         return {}
+    try:
+        text = read_regular(path, NOTES_LIMIT).decode("utf-8")
+    except InputError as exc:
+        raise InputError(str(path), exc.message) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 ({exc.reason})") from None
     notes: dict[str, list[str]] = {PREAMBLE: []}
     current = PREAMBLE
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         heading = re.fullmatch(r"##\s+(\w+)\s*", line)
         if heading:
             current = heading.group(1)
@@ -846,7 +898,10 @@ def build(
 
 def check(path: Path, expected: str) -> tuple[bool, str]:
     """Whether ``path`` holds exactly ``expected``, and a unified diff if not."""
-    actual = path.read_text(encoding="utf-8") if path.is_file() else ""
+    try:  # a regular file of sane size; anything else is as stale as a missing one
+        actual = read_regular(path, 4 * len(expected.encode("utf-8")) + 1024).decode("utf-8")
+    except (OSError, InputError, UnicodeDecodeError):
+        actual = ""
     if actual == expected:
         return True, ""
     diff = difflib.unified_diff(

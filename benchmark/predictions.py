@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl
+from benchmark.inputs import BOUNDS, Bounds, InputError, check_value, iter_jsonl, open_regular
 from benchmark.layers import LAYERS
 from benchmark.layers.entities import ENTITY_TYPES, PredictedEntity
 from benchmark.layers.stances import PredictedStance
@@ -333,6 +333,7 @@ class Rejected:
     with ``message``, counted like any other invalid item."""
 
     message: str
+    pointer: str = ""  # where inside the document, if more precise than the item
 
 
 def _check_item(
@@ -340,7 +341,7 @@ def _check_item(
 ) -> tuple[object | None, tuple[str, str] | None]:
     """(converted item, None) or (None, (pointer, message))."""
     if isinstance(item, Rejected):
-        return None, (pointer, item.message)
+        return None, (item.pointer or pointer, item.message)
     try:
         check_value(item, pointer, bounds)
     except InputError as exc:
@@ -403,9 +404,12 @@ def parse_prediction(
             continue
         items = raw[layer]
         if not isinstance(items, list | tuple):
-            errors.append(
-                ItemError(source, doc, f"/{layer}", f"expected a list, got {type(items).__name__}")
+            message = (
+                items.message
+                if isinstance(items, Rejected)
+                else f"expected a list, got {type(items).__name__}"
             )
+            errors.append(ItemError(source, doc, f"/{layer}", message))
             layers[layer] = ()
             invalid[layer] = 1
             continue
@@ -448,6 +452,12 @@ class PredictionsFile:
         return out
 
 
+def _some(ids: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` of ``ids``, and how many more: a message stays one short line."""
+    head = ", ".join(ids[:shown])
+    return head if len(ids) <= shown else f"{head} and {len(ids) - shown:,} more"
+
+
 def load_predictions(
     path: Path,
     texts: Mapping[str, str],
@@ -466,7 +476,7 @@ def load_predictions(
     documents: dict[str, DocPredictions] = {}
     errors: list[ItemError] = []
     source = path.name
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or a device is refused, never read
         for line in iter_jsonl(handle, bounds):
             if progress is not None:
                 progress(line.size)
@@ -477,7 +487,7 @@ def load_predictions(
             raw = line.value
             doc_id = raw.get("doc_id") if isinstance(raw, dict) else None
             if not isinstance(doc_id, str) or doc_id not in texts:
-                known = ", ".join(sorted(texts))
+                known = _some(sorted(texts))
                 shown = repr(doc_id)[:80]
                 errors.append(
                     ItemError(

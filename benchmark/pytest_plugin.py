@@ -245,8 +245,10 @@ def read_options(config: pytest.Config) -> Options:
         if folder is not None and not folder.is_dir():
             raise pytest.UsageError(f"{flag}: no such folder: {folder}")
     timeout = config.getoption("troopbench_timeout")
-    if timeout is not None and not timeout > 0:
-        raise pytest.UsageError(f"--troopbench-timeout must be positive, got {timeout:g}")
+    if timeout is not None and not 0 < timeout < float("inf"):
+        raise pytest.UsageError(
+            f"--troopbench-timeout must be a finite number above 0, got {timeout:g}"
+        )
     system_options = _system_options(config, system)
     suite = config.getoption("troopbench_suite", "original")
     scope = config.getoption("troopbench_scope") or config.getini("troopbench_scope") or "corpus"

@@ -2,12 +2,13 @@
 
 A system never runs in troopbench's own process: :func:`run_system` hands
 the documents to a :class:`~benchmark.supervisor.Supervisor`, whose worker
-processes extract and validate them (see :mod:`benchmark.supervisor` for
-timeouts, crashes, signals, the memory limit and Ctrl-C). An exception, a
-timeout, a dead worker, or an output that is not a valid :class:`Prediction`
-on one document is recorded (document, item, message) and the run goes on,
-with nothing predicted for that document (its gold items count as missed);
-invalid items inside an otherwise valid output count as spurious.
+processes extract them and send back plain JSON that troopbench validates
+(see :mod:`benchmark.supervisor` for timeouts, crashes, signals, the memory
+limit and Ctrl-C). An exception, a timeout, a dead worker, or an output
+that is not a valid :class:`Prediction` on one document is recorded
+(document, item, message) and the run goes on, with nothing predicted for
+that document (its gold items count as missed); invalid items inside an
+otherwise valid output count as spurious.
 ``fail_fast=True`` stops at the first such error instead.
 
 Two things make re-runs and big corpora cheaper, neither changing what is
@@ -61,6 +62,7 @@ from benchmark.atomic import write_text_atomic
 from benchmark.cache import PredictionCache
 from benchmark.corpus import DEFAULT_CORPUS, Document
 from benchmark.gold import Gold
+from benchmark.inputs import shown
 from benchmark.layers import LAYERS
 from benchmark.predictions import DocPredictions, ItemError
 from benchmark.schemas import schema_validator
@@ -168,6 +170,8 @@ def run_system(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if not 0 < timeout < float("inf"):  # NaN fails too: it would switch the limit off
+        raise ValueError(f"timeout must be a finite number of seconds above 0, not {timeout}")
     if supervisor is None:
         paths = (os.getcwd(),) if system_ref and ":" in system_ref else ()
         spec = spec_for(system, system_ref, paths)
@@ -274,7 +278,7 @@ def run_system(
 
 def _note(progress: TextIO | None, line: str) -> None:
     if progress is not None:
-        progress.write(line + "\n")
+        progress.write(shown(line) + "\n")  # a system's name or message may hold escapes
         progress.flush()
 
 
@@ -410,10 +414,15 @@ def responses_path(results_dir: Path, system: str) -> Path:
     return results_dir / f"{_safe_name(system)}.responses.jsonl"
 
 
+def responses_text(exchanges: Mapping[str, Sequence[str]]) -> str:
+    """Each document's exchanges (JSON texts), one a line, documents in doc_id order."""
+    lines = [line for doc_id in sorted(exchanges) for line in exchanges[doc_id]]
+    return "".join(line + "\n" for line in lines)
+
+
 def write_responses_atomic(path: Path, exchanges: Mapping[str, Sequence[str]]) -> None:
     """Write each document's exchanges (JSON texts), documents in doc_id order."""
-    lines = [line for doc_id in sorted(exchanges) for line in exchanges[doc_id]]
-    write_text_atomic(path, "".join(line + "\n" for line in lines))
+    write_text_atomic(path, responses_text(exchanges))
 
 
 def _is_number_row(value: Any) -> bool:
@@ -456,13 +465,18 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, text)
 
 
-def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
-    """Write validated predictions as JSONL (one line per document, doc_id order)."""
+def predictions_text(predictions: Mapping[str, DocPredictions]) -> str:
+    """Validated predictions as JSONL (one line per document, doc_id order)."""
     lines = [
         json.dumps(predictions[doc_id].to_json(), ensure_ascii=False, sort_keys=False)
         for doc_id in sorted(predictions)
     ]
-    write_text_atomic(path, "".join(line + "\n" for line in lines))
+    return "".join(line + "\n" for line in lines)
+
+
+def write_predictions_atomic(path: Path, predictions: Mapping[str, DocPredictions]) -> None:
+    """Write validated predictions as JSONL (one line per document, doc_id order)."""
+    write_text_atomic(path, predictions_text(predictions))
 
 
 #: The schema of one per-unit row, for which :func:`_reduce_rows` has a fast check.

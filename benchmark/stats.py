@@ -62,8 +62,8 @@ Reproducibility
     and p-values byte for byte. Memory is O(B * n) for the index matrix.
 
 Caching
-    :func:`confidence_interval`, :func:`paired_test` and
-    :func:`significance_tiers` are :func:`benchmark.statcache.memoized`: while
+    :func:`confidence_interval`, :func:`difference_interval`, :func:`paired_test`
+    and :func:`significance_tiers` are :func:`benchmark.statcache.memoized`: while
     the command line renders a leaderboard they are kept in the cache folder,
     keyed by their inputs (the tiers' paired tests one pair at a time), and an
     unchanged input is not computed again.
@@ -402,6 +402,7 @@ def confidence_interval(
     )
 
 
+@memoized
 def difference_interval(
     a: UnitCounts, b: UnitCounts, statistic: Statistic, settings: StatsSettings = DEFAULT_STATS
 ) -> Interval:

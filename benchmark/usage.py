@@ -19,6 +19,12 @@ from typing import Any
 
 from benchmark.predictions import Prediction
 
+#: One limit policy for usage: a document's counts are whole numbers from 0 to this
+#: (summed over 100,000 documents they stay within the 15 digits a results file
+#: may hold), its seconds a finite number from 0 to :data:`SECONDS_LIMIT`.
+COUNT_LIMIT = 10**9
+SECONDS_LIMIT = 10.0**7
+
 
 @dataclass(frozen=True, slots=True)
 class Usage:
@@ -52,6 +58,30 @@ class Usage:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
         return cls(**{f.name: data.get(f.name, f.default) for f in fields(cls)})
+
+
+def usage_problem(data: Any) -> str | None:
+    """Why ``data`` (a :meth:`Usage.to_dict`) is not a usage a results file can hold,
+    or None: unknown keys, a count that is not a whole number from 0 to
+    :data:`COUNT_LIMIT`, seconds that are not finite or out of range."""
+    if not isinstance(data, Mapping):
+        return f"not an object but a {type(data).__name__}"
+    known = {f.name: f for f in fields(Usage)}
+    unknown = sorted(str(k)[:40] for k in data if k not in known)
+    if unknown:
+        return f"unknown key(s) {', '.join(unknown[:5])}"
+    for name, f in known.items():
+        value = data.get(name, f.default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{name} is a {type(value).__name__}, not a number"
+        if name == "seconds":
+            if not 0 <= value <= SECONDS_LIMIT:  # NaN fails both comparisons
+                return f"seconds {value!r} is not a number from 0 to {SECONDS_LIMIT:g}"
+        elif not isinstance(value, int):
+            return f"{name} {value!r} is not a whole number"
+        elif not 0 <= value <= COUNT_LIMIT:
+            return f"{name} {value:,} is not a count from 0 to {COUNT_LIMIT:,}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

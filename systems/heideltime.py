@@ -81,11 +81,13 @@ its wrapper, and which breaks ``recognizers-dates``):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import re
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -216,6 +218,12 @@ def config_props(root: Path) -> str:
     return template.replace("{path}", str((root / TREETAGGER).resolve()))
 
 
+def _stop_treetagger(pos: Any) -> None:
+    """Stop a TreeTaggerWrapper's TreeTagger process (its ``reset``), quietly."""
+    with contextlib.suppress(Exception):  # the JVM may be shutting down
+        pos.reset()
+
+
 class _Tagger:
     """HeidelTime in this process's JVM, set up as its command line sets it up, with one
     TreeTagger for every document (module doc, "One JVM per worker")."""
@@ -280,6 +288,8 @@ class _Tagger:
             props.put("ChineseTokenizerPath", tokenizer)
         self._pos = jpype.JClass(f"{_STANDALONE}.components.impl.TreeTaggerWrapper")()
         self._pos.initialize(props)
+        # its TreeTagger process ends with this tagger (or with the process), not later
+        weakref.finalize(self, _stop_treetagger, self._pos)
         self._formatter = jpype.JClass(f"{_STANDALONE}.components.impl.TimeMLResultFormatter")()
         self._date_format = jpype.JClass("java.text.SimpleDateFormat")("yyyy-MM-dd")
         self._string = jpype.JString

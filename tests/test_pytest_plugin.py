@@ -518,7 +518,11 @@ def test_a_system_that_hangs_times_out(project: pytest.Pytester) -> None:
         ),
         (
             [SYSTEM, "--troopbench-timeout=-1"],
-            "*--troopbench-timeout must be positive*",
+            "*--troopbench-timeout must be a finite number above 0*",
+        ),
+        (
+            [SYSTEM, "--troopbench-timeout=inf"],
+            "*--troopbench-timeout must be a finite number above 0*",
         ),
         (
             [SYSTEM, "--troopbench-gold=nowhere"],

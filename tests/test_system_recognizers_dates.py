@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from benchmark.corpus import Document
+from benchmark.install import extra_command
 from benchmark.systems import SystemUnavailable, declared_exposure
 from systems.recognizers_dates import (
     MODS,
@@ -177,7 +178,8 @@ def test_without_the_library_the_system_is_unavailable(monkeypatch: pytest.Monke
     with pytest.raises(SystemUnavailable) as info:
         RecognizersDates()
     assert "emoji<2" in info.value.reason
-    assert info.value.install == 'pip install "troopbench[recognizers]"'
+    # the extra's command as this installation runs it (benchmark.install)
+    assert info.value.install == extra_command("recognizers")
 
 
 def test_declares_no_exposure_to_the_articles() -> None:

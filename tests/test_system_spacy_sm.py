@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from benchmark.corpus import Document, default_seeds_dir, read_seed, seed_paths
+from benchmark.install import extra_command
 from benchmark.systems import SystemUnavailable
 from systems.ontonotes import LABEL_MAP, map_label
 from systems.spacy_sm import INSTALL, MODEL_PACKAGE, SpacySmall
@@ -382,7 +383,8 @@ def test_missing_spacy_raises_system_unavailable(monkeypatch: pytest.MonkeyPatch
         SpacySmall()
     assert info.value.name == "spacy-sm"
     assert "spaCy" in info.value.reason
-    assert info.value.install == INSTALL == 'pip install "troopbench[spacy]"'
+    assert INSTALL == 'pip install "troopbench[spacy]"'
+    assert info.value.install == extra_command("spacy")  # as this installation runs it
 
 
 def test_missing_model_raises_system_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,19 +81,28 @@ def show(gold: Gold, variant: Variant) -> str:
     )
 
 
+#: The file ``variants --write`` leaves in its folders: only such a folder (or a new or
+#: empty one) is written into, so a checkout's own gold is never overwritten.
+WRITE_MARKER = ".troopbench-variants"
+
+
 def write(variant: Variant, directory: Path) -> list[Path]:
     """Write the variant as a gold folder: ``seeds/<id>.txt``, ``gold/<id>.json``,
-    ``gold/entities.json`` (its own registry)."""
-    from benchmark.atomic import write_text_atomic
+    ``gold/entities.json`` (its own registry); all or nothing. ``directory`` must be
+    new, empty or written by this command before; raises
+    :class:`~benchmark.atomic.UnsafeOutput` otherwise (see
+    :func:`~benchmark.atomic.claim_folder`)."""
+    from benchmark.atomic import claim_folder, safe_target, write_texts_atomic
 
+    claim_folder(directory, WRITE_MARKER)
     files = {
         directory / "seeds" / f"{variant.doc_id}.txt": variant.gold.document.text,
         directory / "gold" / f"{variant.doc_id}.json": variant.document_bytes().decode(),
         directory / "gold" / "entities.json": variant.registry_bytes().decode(),
     }
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, text)
+    for path in files:
+        safe_target(directory, path)
+    write_texts_atomic(files)
     return list(files)
 
 
@@ -138,10 +147,23 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
     if args.transformation is None or args.seed is None:
         print("troopbench variants: give DOC_ID TRANSFORMATION SEED", file=sys.stderr)
         return 2
-    doc_id = next((d for d in gold.documents if d.startswith(args.document)), None)
-    if doc_id is None:
+    matches = [d for d in gold.documents if d.startswith(args.document)]
+    if args.document in gold.documents:
+        matches = [args.document]  # a whole id is never ambiguous
+    if not matches:
         print(f"troopbench variants: no document {args.document!r}", file=sys.stderr)
         return 2
+    if len(matches) > 1:
+        some = ", ".join(matches[:5]) + (
+            f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+        )
+        print(
+            f"troopbench variants: {args.document!r} is the start of {len(matches)} documents "
+            f"({some}); give more of the id",
+            file=sys.stderr,
+        )
+        return 2
+    doc_id = matches[0]
     if args.transformation not in TRANSFORMATIONS:
         known = ", ".join(TRANSFORMATIONS)
         print(
@@ -161,11 +183,35 @@ def cmd_variants(args: argparse.Namespace, gold: Gold) -> int:
     for p in problems:
         print(f"troopbench variants: {p}", file=sys.stderr)
     if args.write is not None:
-        for path in write(variant, args.write):
+        from benchmark.atomic import UnsafeOutput
+
+        try:
+            paths = write(variant, args.write)
+        except UnsafeOutput as exc:
+            print(f"troopbench variants: --write: {exc}; nothing was written", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(
+                f"troopbench variants: --write: cannot write {args.write}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
+        for path in paths:
             print(f"wrote {path}")
     else:
         sys.stdout.write(show(gold, variant))
     return 1 if problems else 0
+
+
+def _seed(text: str) -> int:
+    """A variant's seed: a whole number from 0 (the suite's seeds are 0, 1, ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number from 0")
+    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
@@ -175,7 +221,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     )
     p.add_argument("document", nargs="?", metavar="DOC_ID", help="document id (or a prefix: 003)")
     p.add_argument("transformation", nargs="?", metavar="TRANSFORMATION")
-    p.add_argument("seed", nargs="?", type=int, metavar="SEED")
+    p.add_argument("seed", nargs="?", type=_seed, metavar="SEED", help="a whole number from 0")
     p.add_argument("--write", type=Path, metavar="DIR", help="write seeds/ and gold/ to DIR")
     p.add_argument("--suite", action="store_true", help="summarise the whole contrast suite")
     p.add_argument("--check", action="store_true", help="with --suite: validate every variant")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -88,13 +89,23 @@ class RobustnessRow:
 
 def _groups(units: Sequence[str]) -> dict[tuple[str, int], np.ndarray]:
     """(transformation, seed) → indices of that group's units."""
+    return dict(_groups_of(tuple(units)))
+
+
+@lru_cache(maxsize=8)  # every system and layer of a suite has the same units
+def _groups_of(units: tuple[str, ...]) -> tuple[tuple[tuple[str, int], np.ndarray], ...]:
     groups: dict[tuple[str, int], list[int]] = {}
     for i, unit in enumerate(units):
         parsed = parse_variant_id(unit.rsplit(":", 1)[0])
         if parsed is None:
             raise ValueError(f"unit {unit!r} is not a variant's")
         groups.setdefault((parsed[1], parsed[2]), []).append(i)
-    return {k: np.asarray(v) for k, v in groups.items()}
+    out = []
+    for key, indices in groups.items():
+        array = np.asarray(indices)
+        array.setflags(write=False)  # shared between calls: read only
+        out.append((key, array))
+    return tuple(out)
 
 
 def layer_rows(
