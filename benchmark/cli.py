@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-
 if TYPE_CHECKING:
     from typing import Any
 
+    from benchmark.agreement import EntityAgreement
     from benchmark.corpus import CorpusInfo
     from benchmark.gold import Gold
     from benchmark.signature import StatsSettings
@@ -1242,18 +1243,100 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _entity_agreement_tables(title: str, agreement: EntityAgreement) -> str:
+    from tabulate import tabulate
+
+    from benchmark.agreement import entity_agreement_rows, entity_type_rows
+
+    overall = tabulate(
+        [list(r) for r in entity_agreement_rows(agreement)],
+        ["measure", "value"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    per_type = tabulate(
+        [[str(x) for x in r] for r in entity_type_rows(agreement)],
+        ["type", "reference", "other", "same span and type", "strict F1", "type F1"],
+        tablefmt="github",
+        disable_numparse=True,
+    )
+    return f"== {title}\n{overall}\n\n{per_type}\n"
+
+
+def cmd_agreement_corpus(args: argparse.Namespace) -> int:
+    """Agreement of two entity-only passes over another corpus (te3-platinum, ...)."""
+    from benchmark.agreement import entity_agreement, entity_disagreements, load_entity_pass
+    from benchmark.corpora import CorpusNotFound, load_corpus
+    from benchmark.gold import GoldError
+
+    try:
+        corpus = load_corpus(args.corpus)
+    except CorpusNotFound as exc:
+        print(f"troopbench agreement: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GoldError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"troopbench agreement: the corpus {args.corpus!r} does not load "
+            f"(troopbench validate --corpus {args.corpus})",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    texts = {doc_id: doc.document.text for doc_id, doc in corpus.documents.items()}
+    try:
+        a = load_entity_pass(args.pass_a, texts)
+        b = load_entity_pass(args.pass_b, texts)
+    except GoldError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    name = corpus.corpus.name
+    print(f"corpus {name}, gold hash {corpus.short_hash}; entity scorer: SemEval-2013 9.1 schemas")
+    if args.diff:
+        lines = entity_disagreements(a, b, texts)
+        print(
+            f"== {len(lines)} disagreement(s) between {args.pass_a} (A) and {args.pass_b} (B), "
+            f"corpus {name}"
+        )
+        print("\n".join(lines))
+        print()
+    unannotated = sorted(set(texts) - (set(a.documents) & set(b.documents)))
+    if unannotated:
+        print(f"(not in both passes, left out: {', '.join(unannotated)})", file=sys.stderr)
+    tables = [
+        _entity_agreement_tables(
+            f"{args.pass_a} (reference) vs {args.pass_b}: entities, corpus {name}",
+            entity_agreement(a.documents, b.documents),
+        )
+    ]
+    if not args.no_gold:
+        if "entities" not in corpus.corpus.layers:
+            print(f"(corpus {name} has no adjudicated entity layer yet)", file=sys.stderr)
+        else:
+            gold = {doc_id: doc.entities for doc_id, doc in corpus.documents.items()}
+            for label, other in ((args.pass_a, a), (args.pass_b, b)):
+                tables.append(
+                    _entity_agreement_tables(
+                        f"gold vs {label}: entities, corpus {name}",
+                        entity_agreement(gold, other.documents),
+                    )
+                )
+    print("\n".join(tables), end="")
+    return EXIT_OK
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from tabulate import tabulate
+
+    from benchmark.corpus import DEFAULT_CORPUS
+
+    if args.corpus not in (None, DEFAULT_CORPUS):
+        return cmd_agreement_corpus(args)
 
     from benchmark.agreement import agreement_rows, compare, span_agreement_rows
     from benchmark.gold import GoldError, load_gold
 
-    if args.corpus not in (None, "troopbench"):
-        print(
-            "troopbench agreement: the annotation passes are troopbench's own corpus's",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     try:
         a = load_gold(args.pass_a, args.seeds)
         b = load_gold(args.pass_b, args.seeds)

@@ -32,8 +32,8 @@ non-blank line before the fence, that says how it is checked:
     Markdown file runs, so the commands run the very code the page shows.
 
 Every command runs in a scratch folder of its own Markdown file: a copy of
-``results/``, ``LEADERBOARD.md`` and ``docs/leaderboard/`` (what the
-commands read from a checkout; none of them on a page that has the line
+``results/``, ``LEADERBOARD.md``, ``docs/leaderboard/`` and ``gold/`` (what
+the commands read from a checkout; none of them on a page that has the line
 ``<!-- check-page: fresh-folder -->``, whose commands run as in a user's own
 empty project) plus the page's ``file`` blocks; with a
 fresh predictions cache, no Hugging Face token, ``COLUMNS=100`` and no
@@ -79,7 +79,7 @@ SHELL_LANGUAGES = frozenset({"sh", "console", "bash", "shell"})
 FILE_LANGUAGES = frozenset({"python", "toml", "ini", "json", "text"})
 KINDS = ("output", "run", "parse", "ci", "test", "file")
 #: What a checkout contributes to a scratch folder (read by leaderboard, compare, report, hub).
-SCRATCH_COPIES = ("results", "LEADERBOARD.md", "docs/leaderboard")
+SCRATCH_COPIES = ("results", "LEADERBOARD.md", "docs/leaderboard", "gold")
 #: A page with this line runs its commands in an empty folder (a user's own project).
 FRESH_PAGE = "<!-- check-page: fresh-folder -->"
 #: What a ``ci`` block may begin with that CI does itself (it makes its own venv).
