@@ -6,7 +6,7 @@ resolves to an id when its normalised form equals the normalised form of one
 of the id's known names.
 
 Normalisation (:func:`normalize_name`), applied to both sides, in this order
-(the README's "Name resolution" is the same specification):
+(docs/scoring.md, "Name normalisation", is the same specification):
 
 1. Unicode NFKC (folds the no-break space into a space, full-width letters
    into ASCII), then ``str.casefold``;

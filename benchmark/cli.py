@@ -1526,7 +1526,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME=VALUE",
         help="an option for the named systems (repeatable), e.g. --option model=NAME; "
-        "see README 'Scoring your LLM'",
+        "see docs/llm.md",
     )
     p.add_argument(
         "--timeout",
@@ -1617,7 +1617,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="LEVEL",
         help="the system's test exposure: none, configured, leave-one-out or developed "
-        "(README, 'Test exposure'); default: undeclared",
+        "(docs/systems.md, 'Test exposure'); default: undeclared",
     )
     p.add_argument(
         "--exposure-note", default=None, metavar="TEXT", help="one line: what the system saw"

@@ -33,7 +33,7 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass(frozen=True, slots=True)
 class Bounds:
-    """The size limits of untrusted input (see README "Input bounds")."""
+    """The size limits of untrusted input (see docs/formats.md, "Input bounds")."""
 
     max_string: int = 100_000
     max_items: int = 100_000

@@ -683,7 +683,8 @@ def _stats_paragraph(settings: StatsSettings) -> str:
 def _exposure_paragraph() -> str:
     return (
         "The Exposure column is what each system declares it saw of the five test articles "
-        '(README, "Test exposure"): `none`, off the shelf with a mapping only; `configured`, '
+        "([docs/systems.md](docs/systems.md#test-exposure)): `none`, off the shelf with a "
+        "mapping only; `configured`, "
         "only choices such as a label map or a threshold made after reading them; "
         "`leave-one-out`, learns from the gold of the other articles; `developed`, rules or "
         "prompts written against them; `undeclared`, the system says nothing, which is never "

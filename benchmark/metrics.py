@@ -169,7 +169,7 @@ def mean_left_to_right(values: Iterable[float]) -> float:
     divided by their number; 0.0 for no values.
 
     Written out because the order and the rounding of a float sum are part of
-    the specification (README "How scoring works"): Python 3.12's built-in
+    the specification (docs/scoring.md): Python 3.12's built-in
     ``sum`` compensates rounding errors and 3.11's does not, so ``sum`` could
     change a figure in its last bit between interpreter versions.
     """

@@ -4,7 +4,7 @@ Systems do not know troopbench's entity ids, so they name things by text.
 One :class:`Prediction` per document; a layer left as ``None`` is *not
 attempted* (and reported as such, never as zero). The JSON form of a
 prediction is one line of a predictions JSONL file and is checked against
-``predictions.schema.json``; see README "Prediction format".
+``predictions.schema.json``; see docs/formats.md, "Prediction format".
 
 Validation is per item: an item that breaks the schema, whose offsets fall
 outside the text, or whose ``text`` disagrees with the document at its

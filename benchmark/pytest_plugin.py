@@ -619,7 +619,7 @@ class TroopbenchFixture:
         suite: str | None = None,
         corpus: str | None = None,
     ) -> Report:
-        """Score a predictions JSONL file (see README "Prediction format"); ``suite`` and
+        """Score a predictions JSONL file (see docs/formats.md); ``suite`` and
         ``corpus`` as for :meth:`evaluate` (variant ids look like
         ``000_cfbd3f9e2e2eb4de~dates~3``)."""
         from benchmark.report import evaluate_predictions

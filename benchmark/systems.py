@@ -54,7 +54,7 @@ from benchmark.predictions import Prediction
 
 ENTRY_POINT_GROUP = "troopbench.systems"
 
-#: The closed vocabulary of test exposure, from clean to fitted (README, "Test exposure").
+#: The closed vocabulary of test exposure, from clean to fitted (docs/systems.md, "Test exposure").
 EXPOSURES: tuple[str, ...] = ("none", "configured", "leave-one-out", "developed")
 #: Shown for a system that declares no exposure; never counted as clean.
 UNDECLARED = "undeclared"

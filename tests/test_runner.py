@@ -241,7 +241,7 @@ def test_cli_score_writes_predictions_beside_results(tmp_path: Path, mini_copy: 
         "--seeds",
         str(mini_copy / "seeds"),
     ]
-    # one rejected item: exit 1 (README, exit codes), and both files are still written
+    # one rejected item: exit 1 (docs/reliability.md, exit codes), and both files are still written
     assert main(["score", str(source), "--name", "cli", *common]) == 1
     written = (
         (tmp_path / "results" / "cli.predictions.jsonl").read_text(encoding="utf-8").splitlines()

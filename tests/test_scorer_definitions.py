@@ -1,6 +1,6 @@
 """The scorer definitions pinned by issue 12: one hand-computed case per point.
 
-Each test states a definition of README "How scoring works" on a case small
+Each test states a definition of docs/scoring.md ("How scoring works") on a case small
 enough to compute by hand. The points: (1) timex ties do not depend on input
 order, and no matcher does (property tests over all four layers); (2) stance
 holders resolve through registry metonyms and aliases, never through the gold
@@ -385,7 +385,7 @@ def test_label_macro_f1_counts_conflict_as_a_predicted_label() -> None:
     assert metric_values("stances", "label_macro_f1", vector) == pytest.approx(1 / 3)
 
 
-# ------------------------------------------------------------ README alignment, naively
+# ------------------------------------------------------- docs/scoring.md alignment, naively
 
 
 def _readme_alignment(
@@ -395,7 +395,7 @@ def _readme_alignment(
     plab: list[Label],
     label_first: bool,
 ) -> set[tuple[int, int]]:
-    """README "Alignment", written out naively: every candidate keyed, sorted, greedy."""
+    """docs/scoring.md "Alignment", written out naively: every candidate keyed, sorted, greedy."""
     candidates = []
     for gi, g in enumerate(gold):
         for pj, p in enumerate(pred):

@@ -4,7 +4,7 @@ Hand-computed cases (one error repeated in every variant gives the p-value of
 the articles; a two-cluster p-value read off the swap matrix), exact
 equality with the articles' intervals and p-values when every variant repeats
 its paragraph, a simulation of the rejection rate at alpha = 0.05 for two
-systems equal in distribution, and the README's example on the committed
+systems equal in distribution, and docs/analysis.md's example on the committed
 results.
 """
 
@@ -194,7 +194,7 @@ def _committed(path: str) -> UnitCounts:
 
 @pytest.mark.parametrize(("a", "b", "layer"), [("rules", "spacy-sm", "troop_counts")])
 def test_readme_example_same_p_value_on_the_contrast_suite(a: str, b: str, layer: str) -> None:
-    """The README's example the data cannot tell apart: rules vs spacy-sm on troop counts
+    """docs/analysis.md's example the data cannot tell apart: rules vs spacy-sm on troop counts
     differ in one paragraph of the articles (p = 1); on the contrast suite that paragraph's
     error comes back in its variants, and the clustered test gives the same p."""
     paths = [f"results/{a}.json", f"results/{b}.json"]

@@ -100,7 +100,7 @@ def test_type_f1_is_type_accuracy_times_relaxed_f1() -> None:
 
 
 def test_one_prediction_over_two_gold_timexes() -> None:
-    """The known definitional difference (SOURCE.md; README "How scoring works").
+    """The known definitional difference (SOURCE.md; docs/scoring.md, "Timexes").
 
     Text "March 22": gold has "March" (2013-03) and "22" (2013-03-22) as two timexes; one
     prediction covers "March 22" with value 2013-03-22. The official toolkit pairs a

@@ -24,7 +24,7 @@ TempEval-3's official toolkit pairs differently in one case: when one
 prediction overlaps two gold timexes, it pairs the prediction with the first
 gold timex in text order (it matches token ids); troopbench pairs it with the
 gold timex whose attributes agree (the order above). The counts can differ
-only there; see README "How scoring works" and the hand-computed case in
+only there; see docs/scoring.md ("Timexes") and the hand-computed case in
 tests/test_te3_parity.py.
 
 Denominators: every prediction (with or without offsets) plus the rejected

@@ -121,12 +121,10 @@ class LLMSystem:
                 "llm",
                 "it needs a server: --option base-url=URL --option model=NAME, "
                 "or --option serve=smollm2",
-                "see README 'Scoring your LLM'",
+                "see docs/llm.md",
             )
         if s.base_url and not s.model:
-            raise SystemUnavailable(
-                "llm", "--option model=NAME is missing", "see README 'Scoring your LLM'"
-            )
+            raise SystemUnavailable("llm", "--option model=NAME is missing", "see docs/llm.md")
         if s.serve:
             from systems.llm.serve import INSTALL, ServeError, llama_server_available, resolve_gguf
 

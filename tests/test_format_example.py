@@ -1,4 +1,4 @@
-"""The README's prediction-format example is valid against the real article text."""
+"""The prediction-format example of docs/formats.md is valid against the real article text."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from benchmark.predictions import parse_prediction
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def readme_example() -> dict[str, object]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def format_example() -> dict[str, object]:
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
     section = text.split("## Prediction format", 1)[1]
     block = re.search(r"```json\n(.*?)```", section, re.S)
     assert block is not None
@@ -21,12 +21,12 @@ def readme_example() -> dict[str, object]:
     return data
 
 
-def test_the_readme_example_has_the_real_offsets() -> None:
-    example = readme_example()
+def test_the_format_example_has_the_real_offsets() -> None:
+    example = format_example()
     gold = benchmark.load_gold()
     doc_id = str(example["doc_id"])
     text = gold.documents[doc_id].document.text
-    parsed, errors = parse_prediction(example, text, "README.md", doc_id)
+    parsed, errors = parse_prediction(example, text, "docs/formats.md", doc_id)
     assert errors == []
     # every item with offsets says what the article reads there
     for layer in ("entities", "timexes"):
