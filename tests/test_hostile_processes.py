@@ -111,6 +111,12 @@ def test_the_run_folder_is_removed_on_close(mini_gold: Gold) -> None:
     assert not folder.exists()
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """In the child: Ctrl-C's default action, which a run started in the background by a
+    non-interactive shell (as a CI script may start the suite) inherits as ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _hanging_cli(tmp_path: Path, mini: Path, record: Path) -> subprocess.Popen[str]:
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); from test_hostile_processes import Leaky\n"
@@ -125,6 +131,7 @@ def _hanging_cli(tmp_path: Path, mini: Path, record: Path) -> subprocess.Popen[s
         stdout=subprocess.DEVNULL,
         text=True,
         env=env,
+        preexec_fn=_sigint_as_at_a_terminal,
         cwd=tmp_path,
     )
     deadline = time.monotonic() + 60

@@ -371,6 +371,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """In the child: Ctrl-C's default action, which a run started in the background by a
+    non-interactive shell (as a CI script may start the suite) inherits as ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_hanging_run(tmp_path: Path, mini: Path) -> subprocess.Popen[str]:
     argv = _cli(tmp_path, mini, "run", f"{MODULE}:GilRegex", "--no-cache", "--timeout", "600")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
@@ -380,6 +386,7 @@ def _start_hanging_run(tmp_path: Path, mini: Path) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         text=True,
         env=env,
+        preexec_fn=_sigint_as_at_a_terminal,
     )
     assert process.stderr is not None
     for line in process.stderr:  # wait until the worker is extracting
