@@ -325,7 +325,7 @@ def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
         return None, exc.message
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror}"
-    mark = check_mark("results", raw, _RESULTS_CHECKS)
+    mark = check_mark("results", raw, RESULTS_CHECKS)
     if mark is not None and mark.exists():  # these bytes passed these checks before
         with contextlib.suppress(ValueError):
             return ResultEntry(path, json.loads(raw)), ""
@@ -346,7 +346,7 @@ def read_entry(path: Path) -> tuple[ResultEntry | None, str]:
 
 #: The code whose checks a results file passes in :func:`read_entry` (bounds, schema,
 #: counts): a change to any of it checks every file again.
-_RESULTS_CHECKS = (
+RESULTS_CHECKS = (
     "benchmark.inputs",
     "benchmark.runner",
     "benchmark.leaderboard",

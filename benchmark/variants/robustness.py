@@ -38,7 +38,13 @@ from tabulate import tabulate
 
 from benchmark.gold import Gold
 from benchmark.layers import LAYERS
-from benchmark.leaderboard import LAYER_TITLES, LoadedResults, ResultEntry, md_text
+from benchmark.leaderboard import (
+    LAYER_TITLES,
+    RESULTS_CHECKS,
+    LoadedResults,
+    ResultEntry,
+    md_text,
+)
 from benchmark.scoring import PRIMARY
 from benchmark.signature import StatsSettings
 from benchmark.stats import (
@@ -373,15 +379,7 @@ def suite_facts(gold: Gold) -> SuiteFacts | None:
 
 #: The code :func:`_file_suite_facts` runs: reading and checking a results file, and
 #: the facts' own type.
-_FILE_FACTS_CODE = (
-    "benchmark.variants.robustness",
-    "benchmark.inputs",
-    "benchmark.runner",
-    "benchmark.leaderboard",
-    "benchmark.scoring",
-    "benchmark.metrics",
-    "benchmark.schemas",
-)
+_FILE_FACTS_CODE = ("benchmark.variants.robustness", *RESULTS_CHECKS)
 
 
 def _file_suite_facts(path: Path, gold: Gold) -> SuiteFacts | None:
