@@ -36,7 +36,8 @@ Every command runs in a scratch folder of its own Markdown file: a copy of
 the commands read from a checkout; none of them on a page that has the line
 ``<!-- check-page: fresh-folder -->``, whose commands run as in a user's own
 empty project) plus the page's ``file`` blocks; with a
-fresh predictions cache, no Hugging Face token, ``COLUMNS=100`` and no
+fresh predictions cache, no Hugging Face token, no ``CI`` or ``BUILD_NUMBER``
+(with either, pytest stops shortening its summary lines), ``COLUMNS=100`` and no
 colour. Outputs are compared after these normalisations, and no others:
 
 1. pytest's header lines ``platform …``, ``cachedir: …``, ``rootdir: …`` and
@@ -337,6 +338,10 @@ def environment(scratch: Path) -> dict[str, str]:
     """The environment of every command: this interpreter's scripts first, nothing personal."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTEST_"))}
     env.pop("HUGGING_FACE_HUB_TOKEN", None)
+    # pytest does not shorten its summary lines to the terminal's width on a CI machine
+    # (CI or BUILD_NUMBER set): the pages show what a user's terminal shows
+    env.pop("CI", None)
+    env.pop("BUILD_NUMBER", None)
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         TROOPBENCH_CACHE_DIR=f"{scratch}-cache",
