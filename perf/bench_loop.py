@@ -20,17 +20,12 @@ Usage: ``python perf/bench_loop.py [--repeat 5] [--baseline REV]``.
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
-import subprocess
-import sys
-import tarfile
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from revisions import export, timed_cli
+
 #: The commit before statistics were cached and systems listed without building.
 BASELINE = "cf1eaff"
 
@@ -40,40 +35,6 @@ COMMANDS: dict[str, list[str]] = {
     "leaderboard --check": ["leaderboard", "--check"],
     "systems": ["systems"],
 }
-
-
-def export(revision: str, folder: Path) -> Path:
-    archive = folder / "tree.tar"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision],
-        check=True,
-    )
-    tree = folder / "tree"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    archive.unlink()
-    return tree
-
-
-def timed(tree: Path, cache: Path, args: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system, the command and its children), status."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
-    env["TROOPBENCH_CACHE_DIR"] = str(cache)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmark.cli", *args],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.returncode
 
 
 def main() -> int:
@@ -91,10 +52,10 @@ def main() -> int:
             cache = folder / "cache"
             cache.mkdir()
             # warm: predictions of rules cached, the leaderboard's figures kept (now)
-            timed(tree, cache, ["run", "rules"])
-            timed(tree, cache, ["leaderboard", "--check"])
+            timed_cli(tree, cache, ["run", "rules"])
+            timed_cli(tree, cache, ["leaderboard", "--check"])
             for name, command in COMMANDS.items():
-                runs = [timed(tree, cache, command) for _ in range(args.repeat)]
+                runs = [timed_cli(tree, cache, command) for _ in range(args.repeat)]
                 if any(status != 0 for _, _, status in runs):
                     failed.append(f"{label}: {name}")
                 figures[(label, name)] = (

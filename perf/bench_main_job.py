@@ -24,28 +24,15 @@ import filecmp
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
+from revisions import export
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The last commit whose heideltime started a JVM per document.
 BASELINE = "cf1eaff"
-
-
-def export(revision: str, folder: Path) -> Path:
-    """The tree of ``revision`` under ``folder``."""
-    archive = folder / "tree.tar"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision],
-        check=True,
-    )
-    tree = folder / "tree"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    archive.unlink()
-    return tree
 
 
 def main_job(tree: Path, cache: Path, log: Path | None) -> tuple[float, int]:

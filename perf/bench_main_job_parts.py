@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from revisions import export, timed_cli
+
 #: main before recognizers-dates built its model once and ``run --all`` used every CPU.
 BASELINE = "23830cd"
 SYSTEMS = (
@@ -45,45 +42,16 @@ SYSTEMS = (
 )
 
 
-def export(revision: str, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    archive = folder / "tree.tar"
-    subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), revision],
-        check=True,
-    )
-    tree = folder / "tree"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    archive.unlink()
-    return tree
-
-
 def timed(
     tree: Path, out: Path, system: str, jobs: int, suite: str = "original"
 ) -> tuple[float, float, bytes]:
     """Wall seconds, CPU seconds (the command and its children), predictions written."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
-    env["TROOPBENCH_CACHE_DIR"] = str(out / "cache")
     results = out / "results"
     args = [
         "run", system, "--no-cache", "--suite", suite, "--no-leaderboard",
         "--jobs", str(jobs), "--results", str(results),
     ]  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "benchmark.cli", *args],
-        cwd=tree,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, _ = timed_cli(tree, out / "cache", args)
     written = results / f"{system}.predictions.jsonl"
     return wall, cpu, written.read_bytes() if written.exists() else b""
 
